@@ -1,0 +1,174 @@
+/**
+ * Ferry's one error hierarchy. Every error says what went wrong, where, and what the user can do about it.
+ * Catch `FerryError` to handle all of them; switch on `name` (or `instanceof`) for a specific one.
+ */
+
+/** Fields every Ferry error carries so that a user can act on it. */
+export interface FerryErrorDetails {
+  /** What the user can do next, in one sentence. */
+  readonly hint?: string;
+  /** The underlying error, if any. */
+  readonly cause?: unknown;
+}
+
+/** Base class of all Ferry errors. */
+export abstract class FerryError extends Error {
+  /** What the user can do next. */
+  readonly hint: string | undefined;
+
+  protected constructor(message: string, details: FerryErrorDetails = {}) {
+    super(details.hint ? `${message}\n  hint: ${details.hint}` : message, { cause: details.cause });
+    this.name = new.target.name;
+    this.hint = details.hint;
+  }
+}
+
+/** An input value is wrong. Names the field, the value received, and what was expected. */
+export class InvalidInput extends FerryError {
+  constructor(
+    /** Dotted path of the offending field, e.g. `link.rtt`. */
+    readonly field: string,
+    /** The value that was received. */
+    readonly value: unknown,
+    /** What a valid value looks like. */
+    readonly expected: string,
+  ) {
+    super(`invalid ${field}: got ${describe(value)}, expected ${expected}`);
+  }
+}
+
+/** A piece the operation needs is not installed or not working (CRIU, Docker Engine, Pulumi CLI, ...). */
+export class PrerequisiteMissing extends FerryError {
+  constructor(
+    /** The missing piece, e.g. `criu`. */
+    readonly piece: string,
+    message: string,
+    details: FerryErrorDetails = {},
+  ) {
+    super(`${piece}: ${message}`, details);
+  }
+}
+
+/** A host could not be reached or authenticated over SSH. */
+export class HostUnreachable extends FerryError {
+  constructor(
+    /** `user@address:port` of the host. */
+    readonly host: string,
+    message: string,
+    details: FerryErrorDetails = {},
+  ) {
+    super(`host ${host} unreachable: ${message}`, details);
+  }
+}
+
+/** A remote command exited with a non-zero status. */
+export class CommandFailed extends FerryError {
+  constructor(
+    /** The command's argument vector. */
+    readonly argv: readonly string[],
+    /** Its exit code (`null` when killed by a signal). */
+    readonly exitCode: number | null,
+    /** The tail of what it wrote to stderr. */
+    readonly stderr: string,
+    /** Where it ran. */
+    readonly host: string,
+  ) {
+    super(
+      `command failed on ${host} (exit ${exitCode ?? 'signal'}): ${argv.join(' ')}` +
+        (stderr.trim() ? `\n  stderr: ${tail(stderr)}` : ''),
+    );
+  }
+}
+
+/** An operation did not finish within its time limit. */
+export class TimedOut extends FerryError {
+  constructor(
+    /** What was being waited for. */
+    readonly operation: string,
+    /** The limit that was exceeded, in seconds. */
+    readonly limitSeconds: number,
+    details: FerryErrorDetails = {},
+  ) {
+    super(`${operation} did not finish within ${limitSeconds} s`, details);
+  }
+}
+
+/** The phases of a migration, in order. */
+export type MigrationPhase =
+  'preflight' | 'measure' | 'precopy' | 'checkpoint' | 'transfer' | 'restore' | 'verify' | 'cleanup';
+
+/** Base of errors raised during a migration: carries the phase and where the container runs now. */
+export abstract class MigrationError extends FerryError {
+  protected constructor(
+    /** The phase that failed. */
+    readonly phase: MigrationPhase,
+    message: string,
+    /** Where the container runs after the failure, e.g. `cluster-a/host-1`, when known. */
+    readonly runningOn: string | undefined,
+    details: FerryErrorDetails = {},
+  ) {
+    super(`${phase}: ${message}${runningOn ? ` (container is running on ${runningOn})` : ''}`, details);
+  }
+}
+
+/** A preflight check failed: nothing was moved. */
+export class PreflightFailed extends MigrationError {
+  constructor(message: string, runningOn: string | undefined, details: FerryErrorDetails = {}) {
+    super('preflight', message, runningOn, details);
+  }
+}
+
+/** Taking a checkpoint (pre-dump or final dump) failed. */
+export class CheckpointFailed extends MigrationError {
+  constructor(message: string, runningOn: string | undefined, details: FerryErrorDetails = {}) {
+    super('checkpoint', message, runningOn, details);
+  }
+}
+
+/** Moving images, files or the container image between hosts failed. */
+export class TransferFailed extends MigrationError {
+  constructor(message: string, runningOn: string | undefined, details: FerryErrorDetails = {}) {
+    super('transfer', message, runningOn, details);
+  }
+}
+
+/** Restoring the container on the target failed. */
+export class RestoreFailed extends MigrationError {
+  constructor(message: string, runningOn: string | undefined, details: FerryErrorDetails = {}) {
+    super('restore', message, runningOn, details);
+  }
+}
+
+/** The restored container did not pass verification on the target. */
+export class VerifyFailed extends MigrationError {
+  constructor(message: string, runningOn: string | undefined, details: FerryErrorDetails = {}) {
+    super('verify', message, runningOn, details);
+  }
+}
+
+/** The migration was stopped by its policy (deadline, stall) before switching over. */
+export class MigrationAborted extends MigrationError {
+  constructor(
+    phase: MigrationPhase,
+    message: string,
+    runningOn: string | undefined,
+    details: FerryErrorDetails = {},
+  ) {
+    super(phase, message, runningOn, details);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+function tail(text: string, max = 600): string {
+  const t = text.trim();
+  return t.length <= max ? t : `...${t.slice(t.length - max)}`;
+}

@@ -1,0 +1,2 @@
+/** Ferry's error hierarchy. */
+export * from './ferry-error';
