@@ -85,7 +85,11 @@ Acquire::Check-Valid-Until "false";
 DPkg::Lock::Timeout "600";
 EOF
   [ -s /usr/share/keyrings/debian-archive-keyring.gpg ] || apt_install "$PIECE" debian-archive-keyring
-  logged "$PIECE" env APT_CONFIG="$conf" apt-get update
+  printf '\n### %s: apt-get update (private %s configuration %s)\n' "$PIECE" "$CRIU_SUITE" "$conf" >>"$FERRY_SETUP_LOG"
+  if ! APT_CONFIG="$conf" apt-get update >>"$FERRY_SETUP_LOG" 2>&1; then
+    tail -n 15 "$FERRY_SETUP_LOG" >&2
+    die "$PIECE" "cannot read Debian $CRIU_SUITE from $CRIU_MIRROR (NO_PUBKEY: apt-get install --only-upgrade debian-archive-keyring; other mirror: FERRY_CRIU_MIRROR=...)"
+  fi
   # criu's Depends/Pre-Depends closure (libc6, libgcc-s1, gnutls, nftables libs, ...), nothing else.
   local pkgs
   pkgs=$(APT_CONFIG="$conf" apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
