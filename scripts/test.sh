@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# The README's test command: set up the host, then run every test (unit, then integration on the test bed).
+# The README's test command: set up the host, check types and style, run the unit tests, then the
+# integration tests on the real test bed (brought up by the tests themselves, torn down at the end).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bash "$root/scripts/setup.sh"
 cd "$root"
-npx tsc -p tsconfig.json --noEmit
-npx eslint provider test examples
-npx jest --selectProjects unit
-npx jest --selectProjects integration --runInBand
+bash scripts/setup.sh
+
+step() { printf '\n== %s\n' "$*"; }
+teardown() { step "test bed down"; bin/ferry testbed down || true; }
+trap teardown EXIT
+
+step "typecheck"; npx tsc -p tsconfig.json --noEmit
+lint_dirs=(); for d in provider test examples bench; do [ -d "$d" ] && lint_dirs+=("$d"); done
+step "lint"; npx eslint "${lint_dirs[@]}"
+step "unit tests"; npx jest --selectProjects unit
+step "integration tests"; npx jest --selectProjects integration --runInBand
