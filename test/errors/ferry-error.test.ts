@@ -21,7 +21,7 @@ describe('error hierarchy', () => {
     [
       new PrerequisiteMissing('criu', 'criu check failed', { hint: 'run npm run setup' }),
       'PrerequisiteMissing',
-      /criu: criu check failed\n  hint: run npm run setup/,
+      /criu: criu check failed\n {2}hint: run npm run setup/,
     ],
     [
       new HostUnreachable('root@198.18.1.2:22', 'connection refused'),
@@ -31,7 +31,7 @@ describe('error hierarchy', () => {
     [
       new CommandFailed(['runc', 'checkpoint'], 1, 'boom\n', 'a'),
       'CommandFailed',
-      /exit 1\): runc checkpoint\n  stderr: boom/,
+      /exit 1\): runc checkpoint\n {2}stderr: boom/,
     ],
     [new CommandFailed(['sleep'], null, '', 'a'), 'CommandFailed', /exit signal\): sleep$/],
     [new TimedOut('restore', 30), 'TimedOut', /restore did not finish within 30 s/],
