@@ -13,6 +13,10 @@ export const SUBCOMMANDS: Readonly<Record<string, { summary: string; load: () =>
     summary: 'local multi-cluster test bed: up | down | status | link',
     load: async () => (await import('./testbed-command')).testbedCommand,
   },
+  plan: {
+    summary: 'what `pulumi up` would migrate: from -> to, strategy, downtime, time, bytes',
+    load: async () => (await import('./plan-command')).planCommand,
+  },
   migrate: {
     summary: 'live-migrate a container between clusters (see ferry migrate --help)',
     load: async () => (await import('./migrate-command')).migrateCommand,

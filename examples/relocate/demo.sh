@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The relocate demo (`npm run demo` should run this): test bed up, `pulumi up` of the root project (the
+# relocate example) on cluster-a, change its placement, `ferry plan`, `pulumi up` again (live migration with
+# progress lines and the report), print the `lastMigration` output. Re-runnable: it starts by destroying what
+# an earlier run left. Local state under .ferry/demo-state; stack config in Pulumi.demo.yaml.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$root/.ferry/demo-state}
+export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-ferry-demo}
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+stack=${FERRY_DEMO_STACK:-demo}
+mkdir -p "$root/.ferry/demo-state"
+
+say() { printf '\n=== %s\n' "$*"; }
+
+say "test bed (2 clusters, 50 ms / 100 Mbit/s between them)"
+./bin/ferry testbed up
+
+say "stack $stack: ferry:clusters from the test bed (private keys as secrets)"
+pulumi stack select --create "$stack"
+npx ts-node --transpile-only -P tsconfig.json examples/config-from-testbed.ts --stack "$stack"
+pulumi config set --stack "$stack" containerName relocate-counter-demo
+pulumi destroy --yes --stack "$stack" >/dev/null
+
+say "pulumi up: the counter starts on cluster-a"
+pulumi config set --stack "$stack" cluster cluster-a
+pulumi up --yes --stack "$stack"
+sleep 5
+
+say "placement := cluster-b; what would move (ferry plan)"
+pulumi config set --stack "$stack" cluster cluster-b
+./bin/ferry plan --stack "$stack"
+
+say "pulumi up: live migration to cluster-b"
+pulumi up --yes --stack "$stack"
+
+say "lastMigration (predicted beside measured)"
+pulumi stack output --stack "$stack" lastMigration --json
+say "the counter keeps running on $(pulumi stack output --stack "$stack" runsOn); remove it with: pulumi destroy --stack $stack"

@@ -1,0 +1,131 @@
+/**
+ * `ferry migrate <container> --from <cluster>[/<host>] --to <cluster>[/<host>] [--clusters-file F]
+ * [--target-downtime 300ms] [--max-rounds N] [--strategy auto|pre-copy|stop-and-copy] [--relay] [--json]`
+ * and `ferry migrate --recover`: a thin layer over provider/engine.
+ */
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { ClustersFile } from '../config/clusters';
+import { InvalidInput } from '../errors';
+import { connectHost } from '../hosts/connect';
+import { fileJournalStore } from '../engine/journal';
+import { migrate } from '../engine/migrate';
+import { recover } from '../engine/recover';
+import { reportToMarkdown } from '../engine/report';
+import { resolveHostRef } from '../engine/host-ref';
+import {
+  systemClock,
+  type MigrationDeps,
+  type ProgressEvent,
+  type RestoreMode,
+  type StrategyChoice,
+} from '../engine/types';
+import { defaultStateDir, testbedPaths } from '../testbed/paths';
+import { parseDuration } from '../units';
+
+/** Usage text of `ferry migrate`. */
+export const MIGRATE_USAGE = `usage:
+  ferry migrate <container> --from <cluster>[/<host>] --to <cluster>[/<host>]
+      [--clusters-file F] [--target-downtime 300ms] [--max-rounds N] [--deadline 10m]
+      [--strategy auto|pre-copy|stop-and-copy] [--relay] [--strict-downtime] [--json]
+      [--restore-mode pages-by-reference|engine-copy]
+      [--authorized-keys-file F]   (on the target; default .ssh/authorized_keys, or the test bed's
+                                    key file when the test bed's clusters file is used)
+  ferry migrate --recover [--clusters-file F]
+      finish or roll back migrations whose journal (~/.ferry/journal) is unfinished
+Default clusters file: the test bed's (${testbedPaths(defaultStateDir()).clustersFile}).`;
+
+/** Progress line for people. */
+export function formatProgress(e: ProgressEvent): string {
+  const t = e.elapsed !== undefined ? `[${e.elapsed.toFixed(1)} s] ` : '';
+  return `ferry migrate: ${t}${e.phase}: ${e.message}`;
+}
+
+/** Runs `ferry migrate <argv>`; resolves the exit code. */
+export async function migrateCommand(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'clusters-file': { type: 'string' },
+      'target-downtime': { type: 'string' },
+      'max-rounds': { type: 'string' },
+      deadline: { type: 'string' },
+      strategy: { type: 'string' },
+      relay: { type: 'boolean' },
+      'restore-mode': { type: 'string' },
+      'authorized-keys-file': { type: 'string' },
+      'strict-downtime': { type: 'boolean' },
+      recover: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${MIGRATE_USAGE}\n`);
+    return 0;
+  }
+  const deps: MigrationDeps = {
+    connect: (h) => connectHost(h),
+    clock: systemClock,
+    log: (e) => process.stderr.write(`${formatProgress(e)}\n`),
+    journal: fileJournalStore(),
+  };
+  if (values.recover) {
+    const results = await recover(deps);
+    for (const r of results) process.stdout.write(`${r.migrationId}: ${r.action} (${r.reason})\n`);
+    return 0;
+  }
+  const container = positionals[0];
+  if (
+    container === undefined ||
+    positionals.length > 1 ||
+    values.from === undefined ||
+    values.to === undefined
+  ) {
+    process.stderr.write(`${MIGRATE_USAGE}\n`);
+    return 2;
+  }
+  const bed = testbedPaths(defaultStateDir());
+  const file = values['clusters-file'] ?? bed.clustersFile;
+  // the test bed's sshd reads only its own key file: the per-migration key line goes there
+  const authorizedKeysFile =
+    values['authorized-keys-file'] ?? (values['clusters-file'] === undefined ? bed.clientKeyPub : undefined);
+  const clusters = JSON.parse(fs.readFileSync(file, 'utf8')) as ClustersFile;
+  const strategy = (values.strategy ?? 'auto') as StrategyChoice;
+  if (!['auto', 'pre-copy', 'stop-and-copy'].includes(strategy)) {
+    throw new InvalidInput('--strategy', strategy, 'auto, pre-copy or stop-and-copy');
+  }
+  const restoreMode = values['restore-mode'] as RestoreMode | undefined;
+  if (restoreMode !== undefined && !['pages-by-reference', 'engine-copy'].includes(restoreMode)) {
+    throw new InvalidInput('--restore-mode', restoreMode, 'pages-by-reference or engine-copy');
+  }
+  const maxRounds = values['max-rounds'] === undefined ? undefined : Number(values['max-rounds']);
+  if (maxRounds !== undefined && !(Number.isInteger(maxRounds) && maxRounds >= 0)) {
+    throw new InvalidInput('--max-rounds', values['max-rounds'], 'a non-negative integer');
+  }
+  const report = await migrate(
+    {
+      container,
+      source: resolveHostRef(clusters, values.from, '--from'),
+      target: resolveHostRef(clusters, values.to, '--to'),
+      strategy,
+      forceRelay: values.relay ?? false,
+      ...(restoreMode !== undefined ? { restoreMode } : {}),
+      ...(authorizedKeysFile !== undefined ? { authorizedKeysFile } : {}),
+      policy: {
+        ...(values['target-downtime'] !== undefined
+          ? { targetDowntime: parseDuration(values['target-downtime'], '--target-downtime') }
+          : {}),
+        ...(maxRounds !== undefined ? { maxRounds } : {}),
+        ...(values['strict-downtime'] ? { extraDowntimeAcceptable: false } : {}),
+      },
+      ...(values.deadline !== undefined ? { deadline: parseDuration(values.deadline, '--deadline') } : {}),
+    },
+    deps,
+  );
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : reportToMarkdown(report));
+  return 0;
+}

@@ -1,0 +1,43 @@
+/**
+ * Ferry's migration engine: moves one running container between Docker Engines in two clusters with
+ * CRIU (runc), SSH and the Engine API. Entry points: {@link migrate} and {@link recover}. See docs/engine.md.
+ */
+export { migrate, newMigrationId, DIRTY_INTERVAL } from './migrate';
+export {
+  recover,
+  decideRecovery,
+  type Observed,
+  type ObservedContainer,
+  type RecoveryAction,
+  type RecoveryDecision,
+  type RecoveryResult,
+} from './recover';
+export { reportToMarkdown, type MigrationReport, type RestoreBreakdown } from './report';
+export {
+  defaultJournalDir,
+  fileJournalStore,
+  isTerminal,
+  memoryJournalStore,
+  newJournal,
+  transition,
+  JOURNAL_SCHEMA,
+  type Journal,
+  type JournalEvent,
+  type JournalState,
+  type JournalStore,
+} from './journal';
+export { resolveHostRef } from './host-ref';
+export { receiveScript, receiveCommand } from './receive-script';
+export { ENGINE_COSTS, ENGINE_POLICY, planInputs } from './plan-inputs';
+export type { RoundRecord } from './precopy';
+export {
+  hostLabel,
+  systemClock,
+  type Clock,
+  type HostRef,
+  type MigrationDeps,
+  type MigrationHooks,
+  type MigrationRequest,
+  type ProgressEvent,
+  type StrategyChoice,
+} from './types';

@@ -1,0 +1,181 @@
+/**
+ * Phase 2, measure: the link between the two hosts over the data path itself (round-trip time with the
+ * receiver's `echo`, bandwidth with its `sink`), and the container's memory size and dirty rate from two
+ * quick `--leave-running` checkpoints taken on the source (compared locally with pagedelta; nothing is sent).
+ */
+import type { ConnectedHost } from '../hosts/connect';
+import type { RemoteProcess } from '../hosts/remote-shell';
+import { run } from '../hosts/run';
+import type { DirtySample, TransferSample } from '../model';
+import { bytes, mib, seconds, type Bytes, type Duration } from '../units';
+import type { DataPath } from './data-path';
+import { checkpoint, diff, imageStat, sourceRoundDir, type CheckpointResult } from './rounds';
+import { changedBytes } from './pagedelta';
+import { SHORT_STEP } from './timeouts';
+import type { Clock } from './types';
+
+/** Bytes sent by the bandwidth probe. */
+export const PROBE_BYTES: Bytes = mib(12);
+
+/** Sends of each probe size (the fastest counts: a one-off stall must not set the plan). */
+export const PROBE_REPEATS = 2;
+
+/** Echo exchanges of the RTT probe. */
+export const PROBE_ECHOES = 5;
+
+/** What the link probes found. */
+export interface LinkMeasurement {
+  /** Round-trip time between the hosts, seconds (median of the echoes, minus the controller's own leg). */
+  readonly rtt: Duration;
+  /** Seconds a send of nothing takes on this path (SSH handshake, process start). */
+  readonly sendOverhead: Duration;
+  /** The bandwidth probe, with `sendOverhead` subtracted. */
+  readonly sample: TransferSample;
+}
+
+/** What the container measurement found. */
+export interface ContainerMeasurement {
+  /** M: memory in the images, bytes. */
+  readonly memory: Bytes;
+  /** Size of the non-memory image files, bytes. */
+  readonly otherFiles: Bytes;
+  /** Dirty volume over the interval between the two checkpoints (absent with one checkpoint). */
+  readonly dirty: DirtySample | undefined;
+  /** The checkpoints taken (rounds 0 and 1, or only 0), newest last. */
+  readonly checkpoints: readonly CheckpointResult[];
+}
+
+/** Median of a non-empty list. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Times `n` line echoes through a running `cat`-like process; returns seconds per echo. */
+export async function echoTimes(proc: RemoteProcess, n: number, clock: Clock): Promise<number[]> {
+  const times: number[] = [];
+  let buf = '';
+  let wake: (() => void) | undefined;
+  proc.stdout.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    wake?.();
+  });
+  for (let k = 0; k < n; k++) {
+    const t0 = clock.now();
+    const got = new Promise<void>((resolve, reject) => {
+      wake = () => {
+        const nl = buf.indexOf('\n');
+        if (nl >= 0) {
+          buf = buf.slice(nl + 1);
+          resolve();
+        }
+      };
+      proc.done.then(() => reject(new Error('echo process ended early')), reject);
+    });
+    proc.stdin.write(`ferry-${k}\n`);
+    await got;
+    times.push(clock.now() - t0);
+  }
+  proc.stdin.end();
+  await proc.done;
+  return times;
+}
+
+/** Probes RTT and bandwidth between the hosts over `path`. */
+export async function measureLink(
+  source: ConnectedHost,
+  path: DataPath,
+  sourceDir: string,
+  clock: Clock,
+): Promise<LinkMeasurement> {
+  const timeout = seconds(60);
+  const local = await source.shell.spawn(['cat'], { timeout });
+  const localEcho = median(await echoTimes(local, PROBE_ECHOES, clock));
+  const argv = path.directArgv(['echo']);
+  let rtt: number;
+  if (argv !== undefined) {
+    const remote = await source.shell.spawn(argv, { timeout });
+    const times = await echoTimes(remote, PROBE_ECHOES + 1, clock);
+    rtt = Math.max(0, median(times.slice(1)) - localEcho);
+  } else {
+    // relayed data crosses the controlling machine: the controller's leg is the path's RTT
+    rtt = localEcho;
+  }
+  const empty = `${sourceDir}/probe-empty`;
+  const zeros = `${sourceDir}/probe-zeros`;
+  await run(
+    source.shell,
+    ['sh', '-c', ': > "$1" && head -c "$3" /dev/zero > "$2"', 'sh', empty, zeros, String(PROBE_BYTES)],
+    {
+      timeout: SHORT_STEP,
+    },
+  );
+  try {
+    let overhead = Infinity;
+    let full = Infinity;
+    for (let k = 0; k < PROBE_REPEATS; k++) {
+      overhead = Math.min(overhead, (await path.send(empty, ['sink'], timeout)).duration);
+      full = Math.min(full, (await path.send(zeros, ['sink'], timeout)).duration);
+    }
+    // never credit the link with more than twice what the whole send showed
+    const duration = seconds(Math.max(full - overhead, full / 2, 0.001));
+    return { rtt: seconds(rtt), sendOverhead: seconds(overhead), sample: { bytes: PROBE_BYTES, duration } };
+  } finally {
+    await run(source.shell, ['rm', '-f', '--', empty, zeros], { timeout: SHORT_STEP }).catch(() => undefined);
+  }
+}
+
+/** Inputs of {@link measureContainer}. */
+export interface ContainerMeasureInput {
+  /** Connected source. */
+  readonly source: ConnectedHost;
+  /** Full id of the container. */
+  readonly containerId: string;
+  /** Migration directory on the source. */
+  readonly sourceDir: string;
+  /** pagedelta on the source. */
+  readonly pagedelta: string;
+  /** Take a second checkpoint to measure the dirty rate. */
+  readonly dirtyRate: boolean;
+  /** Seconds between the two checkpoints. */
+  readonly interval: Duration;
+  /** Memory estimate for time limits, bytes. */
+  readonly memoryEstimate: Bytes;
+  /** Clock. */
+  readonly clock: Clock;
+  /** `cluster/host` of the source. */
+  readonly runningOn: string;
+}
+
+/** Takes round 0 (and round 1) as `--leave-running` checkpoints on the source and measures M and D. */
+export async function measureContainer(i: ContainerMeasureInput): Promise<ContainerMeasurement> {
+  const limit = bytes(Math.max(i.memoryEstimate, mib(64)));
+  const take = (round: number): Promise<CheckpointResult> =>
+    checkpoint(
+      i.source.shell,
+      i.source.config,
+      i.containerId,
+      sourceRoundDir(i.sourceDir, round),
+      `${i.sourceDir}/work-${round}`,
+      true,
+      limit,
+      i.clock,
+      i.runningOn,
+    );
+  const c0 = await take(0);
+  const stat = await imageStat(i.source.shell, i.pagedelta, c0.dir);
+  if (!i.dirtyRate)
+    return { memory: stat.memory, otherFiles: stat.files, dirty: undefined, checkpoints: [c0] };
+  const wait = i.interval - (i.clock.now() - c0.startedAt);
+  if (wait > 0) await i.clock.sleep(seconds(wait));
+  const c1 = await take(1);
+  const d = await diff(i.source.shell, i.pagedelta, c0.dir, c1.dir, '/dev/null', stat.memory, i.clock);
+  const interval = seconds(Math.max(c1.startedAt - c0.startedAt, 0.001));
+  return {
+    memory: stat.memory,
+    otherFiles: stat.files,
+    dirty: { volume: changedBytes(d.summary), interval },
+    checkpoints: [c0, c1],
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * Phase 3, pre-copy rounds. This kernel has no soft-dirty tracking, so every round is a full
+ * `--leave-running` checkpoint on the source, and `pagedelta` sends only the pages whose content changed
+ * since the previous round; the target rebuilds a complete image directory after every round. The online
+ * controller (`provider/model`) decides after each round whether to go on, switch over or abort.
+ */
+import { MigrationAborted } from '../errors';
+import type { ConnectedHost } from '../hosts/connect';
+import { controllerStep, type ControllerDecision, type ControllerState } from '../model';
+import { seconds, type Bytes, type Duration } from '../units';
+import type { DataPath } from './data-path';
+import {
+  checkpoint,
+  diff,
+  dropRound,
+  sendDelta,
+  sourceRoundDir,
+  targetRoundDir,
+  type CheckpointResult,
+} from './rounds';
+import type { Clock, MigrationHooks, ProgressEvent } from './types';
+
+/** What happened in one round. Sizes in bytes, times in seconds. */
+export interface RoundRecord {
+  /** Round number as the target knows it. */
+  readonly index: number;
+  /** `precopy` (container kept running) or `final` (container stopped). */
+  readonly kind: 'precopy' | 'final';
+  /** Pages in the image. */
+  readonly pagesTotal: number;
+  /** Pages sent (changed since the previous round). */
+  readonly pagesSent: number;
+  /** Pages not sent. */
+  readonly pagesUnchanged: number;
+  /** Bytes on the wire. */
+  readonly bytes: Bytes;
+  /** Container frozen during the checkpoint. */
+  readonly freeze: Duration;
+  /** Local delta computation. */
+  readonly deltaTime: Duration;
+  /** Sending the delta. */
+  readonly transferTime: Duration;
+  /** From the checkpoint's start to the end of the send. */
+  readonly duration: Duration;
+  /** The controller's decision after the round (pre-copy rounds only). */
+  readonly decision?: string;
+}
+
+/** Inputs of {@link precopy}. */
+export interface PrecopyInput {
+  /** Connected source. */
+  readonly source: ConnectedHost;
+  /** Connected target. */
+  readonly target: ConnectedHost;
+  /** Full id of the source container. */
+  readonly containerId: string;
+  /** Migration dirs. */
+  readonly sourceDir: string;
+  /** Migration dir on the target. */
+  readonly targetDir: string;
+  /** pagedelta on the source. */
+  readonly pagedelta: string;
+  /** The data path. */
+  readonly path: DataPath;
+  /** The newest checkpoint already taken on the source (from measure), sent as the first round. */
+  readonly first: CheckpointResult & { readonly index: number };
+  /** The controller, started from the planning inputs. */
+  readonly controller: ControllerState;
+  /** Memory size, bytes (time limits). */
+  readonly memory: Bytes;
+  /** Link RTT, seconds (time limits). */
+  readonly rtt: Duration;
+  /** Clock reading when the migration started. */
+  readonly startedAt: Duration;
+  /** Absolute clock reading of the overall deadline. */
+  readonly deadline: Duration;
+  /** Predicted total time of the plan, for the ETA. */
+  readonly predictedTotal: Duration;
+  /** Clock. */
+  readonly clock: Clock;
+  /** Progress. */
+  readonly log: (e: ProgressEvent) => void;
+  /** Test hooks. */
+  readonly hooks: MigrationHooks | undefined;
+  /** `cluster/host` of the source. */
+  readonly runningOn: string;
+}
+
+/** What pre-copy leaves for the final round. */
+export interface PrecopyResult {
+  /** The rounds, in order. */
+  readonly rounds: readonly RoundRecord[];
+  /** The last round the target holds complete. */
+  readonly last: { readonly index: number; readonly dir: string };
+  /** Why it stopped iterating. */
+  readonly stopReason: string;
+  /** The controller's last decision. */
+  readonly decision: ControllerDecision;
+  /** The controller's final state. */
+  readonly controller: ControllerState;
+}
+
+/** Runs pre-copy rounds until the controller says switch over (or aborts: `MigrationAborted`). */
+export async function precopy(i: PrecopyInput): Promise<PrecopyResult> {
+  const rounds: RoundRecord[] = [];
+  let state = i.controller;
+  let current: CheckpointResult & { index: number } = { ...i.first };
+  let prevDir: string | undefined;
+  for (;;) {
+    await i.hooks?.beforeRound?.(rounds.length + 1);
+    const d = await diff(
+      i.source.shell,
+      i.pagedelta,
+      prevDir,
+      current.dir,
+      `${i.sourceDir}/delta-${current.index}`,
+      i.memory,
+      i.clock,
+    );
+    const sent = await sendDelta(
+      i.source.shell,
+      i.path,
+      d,
+      current.index,
+      prevDir === undefined,
+      state.bandwidth,
+      i.rtt,
+      i.runningOn,
+    );
+    const now = i.clock.now();
+    const duration = seconds(Math.max(now - current.startedAt, 0.001));
+    const step = controllerStep(
+      state,
+      { sent: sent.bytes, transferTime: sent.duration, duration },
+      seconds(now - i.startedAt),
+    );
+    state = step.state;
+    const decision = step.decision;
+    rounds.push({
+      index: current.index,
+      kind: 'precopy',
+      pagesTotal: d.summary.pagesTotal,
+      pagesSent: d.summary.pagesSent,
+      pagesUnchanged: d.summary.pagesUnchanged,
+      bytes: sent.bytes,
+      freeze: current.freeze,
+      deltaTime: d.duration,
+      transferTime: sent.duration,
+      duration,
+      decision: `${decision.action}: ${decision.reason}`,
+    });
+    const elapsed = seconds(now - i.startedAt);
+    i.log({
+      phase: 'precopy',
+      round: rounds.length,
+      bytes: sent.bytes,
+      rate: state.bandwidth,
+      eta: seconds(Math.max(0, i.predictedTotal - elapsed)),
+      predictedDowntime: decision.predictedDowntime,
+      elapsed,
+      message: `round ${rounds.length}: sent ${(sent.bytes / 1048576).toFixed(1)} MiB (${d.summary.pagesSent}/${d.summary.pagesTotal} pages) in ${sent.duration.toFixed(2)} s, freeze ${(current.freeze * 1000).toFixed(0)} ms; ${decision.action}: ${decision.reason}`,
+    });
+    // the target now holds `current` complete; older rounds are no longer needed on either side
+    if (prevDir !== undefined) await dropRound(i.source.shell, i.sourceDir, prevDir);
+    if (current.index > 0)
+      await dropRound(i.target.shell, i.targetDir, targetRoundDir(i.targetDir, current.index - 1));
+    if (decision.action === 'abort') {
+      throw new MigrationAborted('precopy', decision.reason, i.runningOn, {
+        hint: 'allow extra downtime (policy.extraDowntimeAcceptable), raise the target downtime, or migrate when the workload is quieter',
+      });
+    }
+    if (decision.action !== 'another-round' || i.clock.now() >= i.deadline) {
+      const stopReason =
+        decision.action === 'another-round'
+          ? 'the overall deadline is near: switching over'
+          : decision.action === 'switch-to-post-copy'
+            ? `${decision.reason} (post-copy is not implemented: copy switchover)`
+            : decision.reason;
+      return {
+        rounds,
+        last: { index: current.index, dir: current.dir },
+        stopReason,
+        decision,
+        controller: state,
+      };
+    }
+    prevDir = current.dir;
+    const index = current.index + 1;
+    const c = await checkpoint(
+      i.source.shell,
+      i.source.config,
+      i.containerId,
+      sourceRoundDir(i.sourceDir, index),
+      `${i.sourceDir}/work-${index}`,
+      true,
+      i.memory,
+      i.clock,
+      i.runningOn,
+    );
+    current = { ...c, index };
+  }
+}

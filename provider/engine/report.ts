@@ -1,0 +1,113 @@
+/**
+ * The `MigrationReport`: the plan (predicted) beside what happened (measured), and its Markdown rendering.
+ * Plain JSON data; durations in seconds, sizes in bytes, rates in bytes per second.
+ */
+import type { MigrationPlan } from '../model';
+import { formatBytes, formatDuration, type Bytes, type BytesPerSecond, type Duration } from '../units';
+import type { DataPathKind } from './data-path';
+import type { RoundRecord } from './precopy';
+import type { RestoreMode } from './types';
+
+/** Where the switchover's time went on the target, seconds. */
+export interface RestoreBreakdown {
+  /** Sending the final delta (and root file-system changes in parallel). */
+  readonly finalTransfer: Duration;
+  /** Checkpoint of the final round (the container frozen and stopped). */
+  readonly finalCheckpoint: Duration;
+  /** Moving the images into the engine's checkpoint dir and writing the nonce. */
+  readonly place: Duration;
+  /** The engine's `start --checkpoint`. */
+  readonly engineStart: Duration;
+  /** Carrying the root file-system changes (overlaps the final transfer). */
+  readonly rootfs: Duration;
+}
+
+/** What a migration did. */
+export interface MigrationReport {
+  /** Migration id. */
+  readonly migrationId: string;
+  /** Container name. */
+  readonly container: string;
+  /** `cluster/host` it came from. */
+  readonly from: string;
+  /** `cluster/host` it runs on now. */
+  readonly to: string;
+  /** Id of the container on the target. */
+  readonly targetContainerId: string;
+  /** The plan made after the measurements. */
+  readonly plan: MigrationPlan;
+  /** The strategy used. */
+  readonly strategy: 'pre-copy' | 'stop-and-copy';
+  /** Measured link RTT, seconds. */
+  readonly rtt: Duration;
+  /** Bandwidth estimate at the end, bytes/s. */
+  readonly bandwidth: BytesPerSecond;
+  /** Memory in the images, bytes. */
+  readonly memory: Bytes;
+  /** Measured dirty rate, bytes/s (0 when not measured). */
+  readonly dirtyRate: BytesPerSecond;
+  /** Freezes of the measurement checkpoints, seconds. */
+  readonly measureFreezes: readonly Duration[];
+  /** Every round sent, the final one last. */
+  readonly rounds: readonly RoundRecord[];
+  /** Why it stopped iterating. */
+  readonly stopReason: string;
+  /** Measured downtime: from the final freeze to the target container running, seconds. */
+  readonly downtime: Duration;
+  /** The workload's own view of its pause (dirtier `gap_ms`), seconds, when it reported one. */
+  readonly workloadGap: Duration | undefined;
+  /** Wall time of the whole migration, seconds. */
+  readonly totalTime: Duration;
+  /** Bytes sent between the hosts (rounds and probes). */
+  readonly bytesOnWire: Bytes;
+  /** Data path used and why. */
+  readonly dataPath: { readonly kind: DataPathKind; readonly reason: string };
+  /** How the target engine was given the images. */
+  readonly restoreMode: RestoreMode;
+  /** Restore timing. */
+  readonly restore: RestoreBreakdown;
+  /** Root file-system paths copied and deleted. */
+  readonly rootfs: { readonly copied: readonly string[]; readonly deleted: readonly string[] };
+  /** Whether the image had to be sent to the target. */
+  readonly imageSent: boolean;
+  /** Cleanup problems (the migration itself succeeded). */
+  readonly notes: readonly string[];
+}
+
+const ms = (d: Duration): string => formatDuration(d);
+const mb = (b: Bytes): string => formatBytes(b);
+
+/** The report as Markdown: headline, predicted vs measured table, rounds table, restore breakdown. */
+export function reportToMarkdown(r: MigrationReport): string {
+  const p = r.plan;
+  const precopyRounds = r.rounds.filter((x) => x.kind === 'precopy').length;
+  const lines = [
+    `# Migration ${r.migrationId}: ${r.container} ${r.from} -> ${r.to}`,
+    '',
+    `Strategy **${r.strategy}** (planned: ${p.strategy}), ${precopyRounds} pre-copy round(s), data path **${r.dataPath.kind}** (${r.dataPath.reason}).`,
+    '',
+    '| | predicted | measured |',
+    '|---|---|---|',
+    `| downtime | ${ms(p.downtime)} | ${ms(r.downtime)}${r.workloadGap !== undefined ? ` (workload saw ${ms(r.workloadGap)})` : ''} |`,
+    `| total time | ${ms(p.totalTime)} | ${ms(r.totalTime)} |`,
+    `| bytes on the wire | ${mb(p.bytesOnWire)} | ${mb(r.bytesOnWire)} |`,
+    `| pre-copy rounds | ${p.rounds.length} | ${precopyRounds} |`,
+    '',
+    `Link: RTT ${ms(r.rtt)}, bandwidth ${((r.bandwidth * 8) / 1e6).toFixed(1)} Mbit/s. Memory ${mb(r.memory)}, dirty rate ${mb(r.dirtyRate as number as Bytes)}/s.`,
+    `Stopped iterating: ${r.stopReason}`,
+    '',
+    '| round | kind | pages sent / total | bytes | freeze | delta | transfer | round time |',
+    '|---|---|---|---|---|---|---|---|',
+    ...r.rounds.map(
+      (x) =>
+        `| ${x.index} | ${x.kind} | ${x.pagesSent} / ${x.pagesTotal} | ${mb(x.bytes)} | ${ms(x.freeze)} | ${ms(x.deltaTime)} | ${ms(x.transferTime)} | ${ms(x.duration)} |`,
+    ),
+    '',
+    `Switchover: final checkpoint ${ms(r.restore.finalCheckpoint)}, final transfer ${ms(r.restore.finalTransfer)} (root fs ${ms(r.restore.rootfs)} in parallel), placing images ${ms(r.restore.place)}, engine start --checkpoint ${ms(r.restore.engineStart)} (${r.restoreMode}).`,
+    `Root fs: copied ${r.rootfs.copied.length ? r.rootfs.copied.join(', ') : 'nothing'}; deleted ${r.rootfs.deleted.length ? r.rootfs.deleted.join(', ') : 'nothing'}. Image sent: ${r.imageSent ? 'yes' : 'no (present on the target)'}.`,
+  ];
+  if (r.measureFreezes.length > 0)
+    lines.push(`Measurement checkpoints froze the container ${r.measureFreezes.map(ms).join(', ')}.`);
+  if (r.notes.length > 0) lines.push('', 'Notes:', ...r.notes.map((n) => `- ${n}`));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,124 @@
+/**
+ * `ferry.Container`: a container whose placement is a property. Change `placement` and run `pulumi up`:
+ * the container moves live (checkpoint/restore with pre-copy) to the new cluster.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import type { MigrationSummary, ObservedState } from './outputs';
+import { ferryProvider } from './provider';
+
+let provider: pulumi.dynamic.ResourceProvider | undefined;
+
+/** One provider object for all containers of a program (Pulumi serializes it once and caches the text). */
+function sharedProvider(): pulumi.dynamic.ResourceProvider {
+  provider ??= ferryProvider();
+  return provider;
+}
+
+/** Where a container runs. */
+export interface PlacementArgs {
+  /** Cluster name, one of the `ferry:clusters` config. */
+  cluster: pulumi.Input<string>;
+  /** Host name within the cluster; default: the cluster's first host, and any host of it is acceptable. */
+  host?: pulumi.Input<string>;
+}
+
+/** How a placement change is carried out. Changing only these fields never touches the container. */
+export interface MigrationPolicyArgs {
+  /**
+   * `auto` (default: the planner chooses from measurements), `pre-copy` (iterative copy while running),
+   * `stop-and-copy` (freeze, copy everything, restore). `post-copy` is refused by this release's check.
+   */
+  strategy?: pulumi.Input<'auto' | 'pre-copy' | 'post-copy' | 'stop-and-copy'>;
+  /** Longest acceptable downtime, a duration with a unit such as `"300ms"` (default 300 ms). */
+  targetDowntime?: pulumi.Input<string>;
+  /**
+   * Overall time limit of one migration, a duration such as `"10m"` (default 30 min). Pulumi's
+   * `customTimeouts` do not reach dynamic providers: this is the limit that applies.
+   */
+  timeout?: pulumi.Input<string>;
+  /** Whether post-copy (lazy pages) may be chosen (default false). */
+  postCopyAllowed?: pulumi.Input<boolean>;
+  /** Whether a downtime above `targetDowntime` is acceptable when nothing meets it (engine default true). */
+  extraDowntimeAcceptable?: pulumi.Input<boolean>;
+  /** Cap on pre-copy rounds (a whole number, default 10). */
+  maxRounds?: pulumi.Input<number>;
+}
+
+/** Resource limits. A change replaces the container. */
+export interface ResourcesArgs {
+  /** Memory limit, a size such as `"256MiB"`. */
+  memory?: pulumi.Input<string>;
+  /** CPU quota in CPUs, e.g. `0.5`. */
+  cpus?: pulumi.Input<number>;
+}
+
+/** The inputs of a {@link Container}. */
+export interface ContainerArgs {
+  /** Docker container name, the same on every cluster (default: the Pulumi resource name). A change replaces. */
+  name?: pulumi.Input<string>;
+  /** Image reference; it must be present on the target host (no registry is used). A change replaces. */
+  image: pulumi.Input<string>;
+  /** Command argv (overrides the image's CMD). A change replaces. */
+  command?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Environment variables. A change replaces. */
+  env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Extra labels (Ferry adds `ferry.resource` and `ferry.managed-by`). A change replaces. */
+  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Resource limits. A change replaces. */
+  resources?: pulumi.Input<ResourcesArgs>;
+  /** Docker network mode (default `none`; live migration of open TCP connections is not supported). */
+  networkMode?: pulumi.Input<string>;
+  /** Where the container runs. A change is a live migration (an in-place update, never a replace). */
+  placement: pulumi.Input<PlacementArgs>;
+  /** How migrations are carried out. */
+  migration?: pulumi.Input<MigrationPolicyArgs>;
+  /**
+   * Health probe run on the target host after a migration (argv; env `FERRY_CONTAINER_ID` and
+   * `FERRY_CONTAINER_PID` are set). Exit 0 means healthy; otherwise the migration is rolled back.
+   */
+  healthProbe?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** A container managed by Ferry whose placement is a property. */
+export class Container extends pulumi.dynamic.Resource {
+  /** Docker container name. */
+  declare readonly name: pulumi.Output<string>;
+  /** Image reference. */
+  declare readonly image: pulumi.Output<string>;
+  /** Docker id of the container; a new one after every migration. */
+  declare readonly containerId: pulumi.Output<string>;
+  /** Cluster the container runs on (what refresh found, or where the last migration left it). */
+  declare readonly cluster: pulumi.Output<string>;
+  /** Host within `cluster`. */
+  declare readonly host: pulumi.Output<string>;
+  /** Lifecycle state as last seen (`running`, `exited`, ...). */
+  declare readonly state: pulumi.Output<ObservedState>;
+  /** The desired placement (input). */
+  declare readonly placement: pulumi.Output<{ cluster: string; host?: string }>;
+  /** Report of the last live migration: predicted beside measured (seconds, bytes). */
+  declare readonly lastMigration: pulumi.Output<MigrationSummary | undefined>;
+
+  /**
+   * @param name - Pulumi resource name (also the default container name).
+   * @param args - the container and where it runs.
+   * @param opts - resource options (`customTimeouts` has no effect: use `migration.timeout`).
+   */
+  constructor(name: string, args: ContainerArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      sharedProvider(),
+      name,
+      {
+        ...args,
+        name: args.name ?? name,
+        containerId: undefined,
+        cluster: undefined,
+        host: undefined,
+        state: undefined,
+        lastMigration: undefined,
+      },
+      opts,
+      'ferry',
+      'Container',
+    );
+  }
+}

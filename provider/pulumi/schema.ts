@@ -1,0 +1,339 @@
+/**
+ * Zod schemas of what the `ferry.Container` dynamic provider receives: the resource inputs and the
+ * `ferry:clusters` stack config. Pure: no I/O. `validateInputs` returns one failure per bad field, with a
+ * message that says what is wrong and what is expected; fields that are unknown during a preview are not
+ * judged.
+ */
+import { z } from 'zod';
+import type { ClustersFile } from '../config/clusters';
+import { parsePinnedHostKey } from '../hosts/host-key';
+import { parseBytes, parseDuration } from '../units';
+
+/** The value Pulumi passes for an input that is not known yet (during a preview). */
+export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
+
+/** Whether `v` is Pulumi's unknown-value sentinel. */
+export function isUnknown(v: unknown): boolean {
+  return v === UNKNOWN;
+}
+
+/** The strategies a user may ask for. `post-copy` is accepted by the schema but refused by `check` (see docs). */
+export const STRATEGIES = ['auto', 'pre-copy', 'post-copy', 'stop-and-copy'] as const;
+
+/** A migration strategy a user may ask for. */
+export type StrategyInput = (typeof STRATEGIES)[number];
+
+const parses =
+  (parse: (s: string) => unknown) =>
+  (s: string): boolean => {
+    try {
+      parse(s);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+const durationText = z
+  .string({ error: 'expected a duration with a unit, like "300ms", "1.5s" or "10m"' })
+  .refine(parses(parseDuration), {
+    error: (iss) =>
+      `${JSON.stringify(iss.input)} is not a duration: expected a number with a unit, like "300ms", "1.5s" or "10m"`,
+  });
+
+const sizeText = z.string({ error: 'expected a size, like "256MiB" or "1GiB"' }).refine(parses(parseBytes), {
+  error: (iss) =>
+    `${JSON.stringify(iss.input)} is not a size: expected a number with a unit, like "256MiB" or "1GiB"`,
+});
+
+const nonEmpty = (what: string): z.ZodString =>
+  z.string({ error: `expected ${what} (a string)` }).min(1, { error: `must not be empty: expected ${what}` });
+
+/** Docker container names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`. */
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+const stringMap = (what: string): z.ZodRecord<z.ZodString, z.ZodString> =>
+  z.record(z.string(), z.string({ error: `expected ${what} values to be strings` }), {
+    error: `expected an object of ${what} (name -> string)`,
+  });
+
+/** Error map of an object: unknown fields are named, anything else says which shape is expected. */
+const objectError =
+  (shape: string) =>
+  (iss: { code?: string; keys?: readonly string[] }): string =>
+    iss.code === 'unrecognized_keys'
+      ? `unknown field(s) ${(iss.keys ?? []).map((k) => JSON.stringify(k)).join(', ')}: expected ${shape}`
+      : `expected ${shape}`;
+
+/** Where the container should run. */
+export const placementSchema = z.strictObject(
+  {
+    cluster: nonEmpty('a cluster name from ferry:clusters'),
+    host: nonEmpty('a host name of the cluster').optional(),
+  },
+  { error: objectError('{ cluster, host? }') },
+);
+
+/** How a placement change is carried out. */
+export const migrationPolicySchema = z.strictObject(
+  {
+    strategy: z.enum(STRATEGIES, { error: `expected one of ${STRATEGIES.join(', ')}` }).optional(),
+    targetDowntime: durationText.optional(),
+    timeout: durationText.optional(),
+    postCopyAllowed: z.boolean({ error: 'expected true or false' }).optional(),
+    extraDowntimeAcceptable: z.boolean({ error: 'expected true or false' }).optional(),
+    maxRounds: z
+      .number({ error: 'expected a whole number of rounds' })
+      .int({ error: 'expected a whole number of rounds' })
+      .min(0, { error: 'expected 0 or more rounds' })
+      .max(100, { error: 'expected at most 100 rounds' })
+      .optional(),
+  },
+  {
+    error: objectError(
+      '{ strategy?, targetDowntime?, timeout?, postCopyAllowed?, extraDowntimeAcceptable?, maxRounds? }',
+    ),
+  },
+);
+
+/** Resource limits of the container. */
+export const resourcesSchema = z.strictObject(
+  {
+    memory: sizeText.optional(),
+    cpus: z
+      .number({ error: 'expected a number of CPUs, like 0.5 or 2' })
+      .positive({ error: 'expected more than 0 CPUs' })
+      .optional(),
+  },
+  { error: objectError('{ memory?, cpus? }') },
+);
+
+/** The inputs of a `ferry.Container` as the provider receives them (plain JSON). */
+export const containerInputsSchema = z.strictObject(
+  {
+    name: z.string({ error: 'expected a container name' }).regex(CONTAINER_NAME, {
+      error: 'expected a Docker container name: letters, digits, "_", "." and "-", at least 2 characters',
+    }),
+    image: nonEmpty('an image reference present on the hosts, like "ferry/dirtier:latest"'),
+    command: z
+      .array(z.string(), { error: 'expected an argv array of strings' })
+      .min(1, { error: 'expected at least the program' })
+      .optional(),
+    env: stringMap('environment variables').optional(),
+    labels: stringMap('labels').optional(),
+    resources: resourcesSchema.optional(),
+    networkMode: nonEmpty('a Docker network mode like "none" or "host"').optional(),
+    placement: placementSchema,
+    migration: migrationPolicySchema.optional(),
+    healthProbe: z
+      .array(z.string(), { error: 'expected an argv array of strings' })
+      .min(1, { error: 'expected at least the program' })
+      .optional(),
+  },
+  { error: objectError('the inputs of ferry.Container (image, placement, ...)') },
+);
+
+/** The validated inputs of a `ferry.Container`. */
+export type ContainerInputs = z.infer<typeof containerInputsSchema>;
+/** Where a container should run. */
+export type PlacementInput = z.infer<typeof placementSchema>;
+/** A migration policy as given by the user. */
+export type MigrationPolicyInput = z.infer<typeof migrationPolicySchema>;
+
+const hostKeyText = z
+  .string({ error: 'missing host key: expected the host\'s public key, like "ssh-ed25519 AAAAC3Nza..."' })
+  .refine(parses(parsePinnedHostKey), {
+    error:
+      'malformed host key: expected the host\'s public key, like "ssh-ed25519 AAAAC3Nza..." (a line of ssh_host_*_key.pub)',
+  });
+
+const port = z.coerce
+  .number({ error: 'expected a TCP port number' })
+  .int({ error: 'expected a TCP port number' })
+  .min(1, { error: 'expected a TCP port in 1..65535' })
+  .max(65535, { error: 'expected a TCP port in 1..65535' });
+
+/** One host of `ferry:clusters` (see `HostConfig`). */
+export const hostConfigSchema = z
+  .strictObject({
+    name: nonEmpty('a host name'),
+    address: nonEmpty('an IP address or DNS name'),
+    port: port.default(22),
+    user: nonEmpty('an SSH user name'),
+    privateKeyPath: nonEmpty('a path to an SSH private key').optional(),
+    privateKey: nonEmpty('an SSH private key (set it with `pulumi config set --secret`)').optional(),
+    hostKey: hostKeyText,
+    dockerSocket: nonEmpty('the Docker Engine socket path on the host'),
+    dockerDataRoot: nonEmpty('the Docker data root on the host').optional(),
+    runtimeRoot: nonEmpty('the runc state root on the host').optional(),
+    workDir: nonEmpty('a work directory on the host'),
+    peers: z
+      .record(z.string(), z.strictObject({ address: nonEmpty('an address'), port }), {
+        error: 'expected an object "<cluster>/<host>" -> { address, port }',
+      })
+      .optional(),
+  })
+  .refine((h) => h.privateKey !== undefined || h.privateKeyPath !== undefined, {
+    error: 'missing SSH private key: expected privateKey (a secret) or privateKeyPath',
+    path: ['privateKey'],
+  });
+
+/** The `ferry:clusters` config value. */
+export const clustersFileSchema = z.strictObject({
+  clusters: z
+    .array(
+      z.strictObject({
+        name: nonEmpty('a cluster name'),
+        hosts: z.array(hostConfigSchema).min(1, { error: 'expected at least one host' }),
+      }),
+      { error: 'expected a list of { name, hosts }' },
+    )
+    .min(1, { error: 'expected at least one cluster' }),
+});
+
+/** One validation failure, as Pulumi's `check` reports it. */
+export interface FieldFailure {
+  /** Dotted path of the field, e.g. `migration.targetDowntime`. */
+  readonly property: string;
+  /** What is wrong and what is expected. */
+  readonly reason: string;
+}
+
+/** `a.b[0].c` from a zod path. */
+export function dottedPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}
+
+/** Whether the value at `path` of `root`, or any value on the way to it, is unknown. */
+export function unknownAlong(root: unknown, path: readonly PropertyKey[]): boolean {
+  let cur: unknown = root;
+  if (isUnknown(cur)) return true;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object') return false;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+    if (isUnknown(cur)) return true;
+  }
+  return false;
+}
+
+/** Whether `v` or anything inside it is unknown. */
+export function containsUnknown(v: unknown): boolean {
+  if (isUnknown(v)) return true;
+  if (v === null || typeof v !== 'object') return false;
+  return Object.values(v as Record<string, unknown>).some(containsUnknown);
+}
+
+/** The result of validating the inputs. */
+export interface InputValidation {
+  /** The parsed inputs when valid and fully known. */
+  readonly inputs: ContainerInputs | undefined;
+  /** One failure per bad field (empty when valid). */
+  readonly failures: readonly FieldFailure[];
+}
+
+/**
+ * Validates resource inputs against the schema and, when `clusters` is given, against the configured
+ * clusters (unknown cluster, unknown host). Unknown values (preview) are not judged.
+ * @param clusters - the configured topology, or a message saying why there is none.
+ */
+export function validateInputs(news: unknown, clusters: ClustersFile | string): InputValidation {
+  const parsed = containerInputsSchema.safeParse(stripProvider(news));
+  const failures: FieldFailure[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (unknownAlong(news, issue.path)) continue;
+      failures.push({ property: dottedPath(issue.path) || 'inputs', reason: issue.message });
+    }
+  }
+  const raw = (news ?? {}) as {
+    placement?: { cluster?: unknown; host?: unknown };
+    migration?: { strategy?: unknown };
+  };
+  const cluster = raw.placement?.cluster;
+  const host = raw.placement?.host;
+  if (typeof cluster === 'string' && !isUnknown(cluster) && cluster !== '') {
+    if (typeof clusters === 'string') {
+      failures.push({
+        property: 'placement.cluster',
+        reason: `cannot check cluster "${cluster}": ${clusters}`,
+      });
+    } else {
+      const c = clusters.clusters.find((x) => x.name === cluster);
+      if (c === undefined) {
+        failures.push({
+          property: 'placement.cluster',
+          reason: `unknown cluster "${cluster}": expected one of ${clusters.clusters.map((x) => x.name).join(', ')} (from ferry:clusters)`,
+        });
+      } else if (
+        typeof host === 'string' &&
+        !isUnknown(host) &&
+        host !== '' &&
+        !c.hosts.some((h) => h.name === host)
+      ) {
+        failures.push({
+          property: 'placement.host',
+          reason: `unknown host "${host}" in cluster ${cluster}: expected one of ${c.hosts.map((h) => h.name).join(', ')}`,
+        });
+      }
+    }
+  }
+  if (raw.migration?.strategy === 'post-copy') {
+    failures.push({
+      property: 'migration.strategy',
+      reason:
+        'post-copy is not supported by this release of the engine (no lazy-pages restore yet): expected auto, pre-copy or stop-and-copy',
+    });
+  }
+  const complete = failures.length === 0 && parsed.success && !containsUnknown(news);
+  return { inputs: complete ? parsed.data : undefined, failures };
+}
+
+/** Result of parsing the `ferry:clusters` config value. */
+export type ClustersParse =
+  | { readonly ok: true; readonly clusters: ClustersFile }
+  | { readonly ok: false; readonly problems: readonly FieldFailure[] };
+
+/** Validates a `ferry:clusters` value (already JSON-parsed). Cluster and host names must be unique. */
+export function parseClusters(value: unknown): ClustersParse {
+  const parsed = clustersFileSchema.safeParse(value);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((i) => ({
+        property: `ferry:clusters.${dottedPath(i.path)}`,
+        reason: i.message,
+      })),
+    };
+  }
+  const problems: FieldFailure[] = [];
+  const seen = new Set<string>();
+  parsed.data.clusters.forEach((c, ci) => {
+    if (seen.has(c.name))
+      problems.push({
+        property: `ferry:clusters.clusters[${ci}].name`,
+        reason: `duplicate cluster "${c.name}": expected unique names`,
+      });
+    seen.add(c.name);
+    const hosts = new Set<string>();
+    c.hosts.forEach((h, hi) => {
+      if (hosts.has(h.name))
+        problems.push({
+          property: `ferry:clusters.clusters[${ci}].hosts[${hi}].name`,
+          reason: `duplicate host "${h.name}" in ${c.name}: expected unique names`,
+        });
+      hosts.add(h.name);
+    });
+  });
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, clusters: parsed.data };
+}
+
+/** The inputs without Pulumi's `__provider` property. */
+export function stripProvider(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([k]) => k !== '__provider'));
+}

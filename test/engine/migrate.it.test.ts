@@ -1,0 +1,151 @@
+/**
+ * The engine on the test bed (cluster-a <-> cluster-b at 50 ms RTT, 100 Mbit/s): the dirtier moves A -> B
+ * (256 MiB) with its counter, memory checksum and marker file intact, then back B -> A; an idle and a hot
+ * container. Containers are removed at the end; the bed is left up.
+ */
+import { Readable } from 'node:stream';
+import { migrate } from '../../provider/engine/migrate';
+import { reportToMarkdown, type MigrationReport } from '../../provider/engine/report';
+import type { Testbed } from '../../provider/testbed';
+import {
+  bedAt50ms,
+  connectBoth,
+  copies,
+  leftovers,
+  linesOf,
+  sleep,
+  startDirtier,
+  testDeps,
+  ticks,
+  type Hosts,
+} from './support';
+
+jest.setTimeout(600_000);
+
+let bed: Testbed;
+let h: Hosts;
+const NAME = `it-move-${process.pid}`;
+
+beforeAll(async () => {
+  bed = await bedAt50ms();
+  h = await connectBoth(bed);
+});
+
+afterAll(async () => {
+  for (const n of [NAME, `${NAME}-idle`, `${NAME}-hot`]) {
+    await h?.ha.runtime.remove(n, { force: true });
+    await h?.hb.runtime.remove(n, { force: true });
+  }
+  await h?.ha.close();
+  await h?.hb.close();
+});
+
+const keys = (): { authorizedKeysFile: string } => ({ authorizedKeysFile: bed.paths.clientKeyPub });
+
+async function readAll(s: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function expectSane(r: MigrationReport): void {
+  process.stderr.write(reportToMarkdown(r));
+  expect(r.dataPath.kind).toBe('direct');
+  expect(r.downtime).toBeGreaterThan(0);
+  expect(r.rounds[r.rounds.length - 1]?.kind).toBe('final');
+  expect(r.rounds.filter((x) => x.kind === 'precopy').length).toBeLessThanOrEqual(
+    r.plan.inputs.policy.maxRounds,
+  );
+}
+
+describe('migrate on the test bed', () => {
+  it('moves the dirtier A -> B: counter continues, memory verified, marker file kept', async () => {
+    await startDirtier(h.ha, NAME, [
+      '--mib',
+      '256',
+      '--dirty-mib-s',
+      '4',
+      '--tick-ms',
+      '100',
+      '--verify-every',
+      '10',
+      '--file',
+      '/data/marker',
+    ]);
+    await sleep(2500);
+    const before = await ticks(h.ha, NAME);
+    expect(before.length).toBeGreaterThan(10);
+    const deps = testDeps();
+    const r = await migrate({ container: NAME, source: h.a, target: h.b, ...keys() }, deps);
+    expectSane(r);
+    expect(await copies(h.ha, NAME)).toEqual([]);
+    expect(await copies(h.hb, NAME)).toEqual(['running']);
+    await sleep(2500);
+    const after = await ticks(h.hb, NAME);
+    // the restored process continues its own counter: the first tick on B follows the last ones seen on A
+    expect(after[0]).toBeGreaterThan(before[before.length - 1]!);
+    after.forEach((t, i) => i > 0 && expect(t).toBe(after[i - 1]! + 1));
+    const gaps = (await linesOf(h.hb, NAME, 'gap_ms=')).map((l) => Number(/^gap_ms=(\d+)/.exec(l)![1]));
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]!).toBeLessThanOrEqual(r.downtime * 1000);
+    expect(r.workloadGap).toBeDefined();
+    const verifies = await linesOf(h.hb, NAME, 'verify=');
+    expect(verifies.length).toBeGreaterThan(0);
+    expect(verifies.every((l) => l.startsWith('verify=ok '))).toBe(true);
+    for await (const a of h.hb.runtime.exportPaths(NAME, ['/data/marker'])) {
+      const tar = await readAll(a.tar);
+      expect(tar.subarray(0, 100).toString()).toContain('marker');
+    }
+    expect(r.rootfs.copied).toContain('/data/marker');
+    expect(await leftovers(h.ha)).toBe('');
+    expect(await leftovers(h.hb)).toBe('');
+  });
+
+  it('moves it back B -> A', async () => {
+    const before = await ticks(h.hb, NAME);
+    const r = await migrate({ container: NAME, source: h.b, target: h.a, ...keys() }, testDeps());
+    expectSane(r);
+    expect(await copies(h.hb, NAME)).toEqual([]);
+    expect(await copies(h.ha, NAME)).toEqual(['running']);
+    await sleep(1500);
+    const after = await ticks(h.ha, NAME);
+    expect(after[0]).toBeGreaterThan(before[before.length - 1]!);
+    expect((await linesOf(h.ha, NAME, 'verify=')).every((l) => l.startsWith('verify=ok '))).toBe(true);
+  });
+
+  it('an idle container: few rounds at most, the plan is followed', async () => {
+    const name = `${NAME}-idle`;
+    await startDirtier(h.ha, name, ['--mib', '16', '--dirty-mib-s', '0', '--tick-ms', '100']);
+    await sleep(1000);
+    const r = await migrate({ container: name, source: h.a, target: h.b, ...keys() }, testDeps());
+    expectSane(r);
+    expect(r.strategy).toBe(r.plan.strategy === 'stop-and-copy' ? 'stop-and-copy' : 'pre-copy');
+    expect(r.rounds.filter((x) => x.kind === 'precopy').length).toBeLessThanOrEqual(1);
+    // nothing changes between rounds: the final round sends (almost) no pages
+    if (r.strategy === 'pre-copy') expect(r.rounds[r.rounds.length - 1]!.pagesSent).toBeLessThan(64);
+    expect(await copies(h.hb, name)).toEqual(['running']);
+  });
+
+  it('a hot container (dirty rate above the bandwidth) does not iterate forever', async () => {
+    const name = `${NAME}-hot`;
+    await startDirtier(h.ha, name, ['--mib', '64', '--dirty-mib-s', '40', '--tick-ms', '50']);
+    await sleep(1000);
+    const r = await migrate(
+      {
+        container: name,
+        source: h.a,
+        target: h.b,
+        strategy: 'pre-copy',
+        policy: { maxRounds: 5 },
+        ...keys(),
+      },
+      testDeps(),
+    );
+    expectSane(r);
+    expect(r.dirtyRate).toBeGreaterThan(r.bandwidth);
+    expect(r.rounds.filter((x) => x.kind === 'precopy').length).toBeLessThanOrEqual(5);
+    expect(r.stopReason.length).toBeGreaterThan(0);
+    expect(await copies(h.hb, name)).toEqual(['running']);
+    expect(await copies(h.ha, name)).toEqual([]);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * Helpers of the engine's integration tests on the test bed: bring the bed up (50 ms / 100 Mbit/s between
+ * cluster-a and cluster-b), start dirtier containers, read their ticks, and check that exactly one copy runs.
+ */
+import { connectHost, type ConnectedHost } from '../../provider/hosts/connect';
+import { resolveHostRef } from '../../provider/engine/host-ref';
+import { memoryJournalStore } from '../../provider/engine/journal';
+import {
+  systemClock,
+  type HostRef,
+  type MigrationDeps,
+  type ProgressEvent,
+} from '../../provider/engine/types';
+import { workloadSpec } from '../../provider/cli/run-command';
+import { PrerequisiteMissing } from '../../provider/errors';
+import { loadTestbed, setLink, testbedUp, type Testbed } from '../../provider/testbed';
+import { mbit, millis } from '../../provider/units';
+
+/** The bed, with cluster-a <-> cluster-b set to 50 ms RTT and 100 Mbit/s. Fails (never skips) without it. */
+export async function bedAt50ms(): Promise<Testbed> {
+  try {
+    let bed: Testbed;
+    try {
+      bed = loadTestbed();
+    } catch {
+      bed = await testbedUp({ rtt: millis(50), bandwidth: mbit(100) });
+    }
+    await setLink('cluster-a', 'cluster-b', { rtt: millis(50), bandwidth: mbit(100) });
+    return loadTestbed(bed.paths.stateDir);
+  } catch (e) {
+    if (e instanceof PrerequisiteMissing) {
+      const where = process.env.CI === 'true' ? 'CI must provide it' : 'install it to run these tests';
+      throw new Error(`the test bed cannot be brought up (${where}): ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+/** Both hosts of the bed, connected. */
+export interface Hosts {
+  readonly a: HostRef;
+  readonly b: HostRef;
+  readonly ha: ConnectedHost;
+  readonly hb: ConnectedHost;
+}
+
+/** Connects to host-1 of cluster-a and cluster-b. */
+export async function connectBoth(bed: Testbed): Promise<Hosts> {
+  const a = resolveHostRef(bed.clusters, 'cluster-a');
+  const b = resolveHostRef(bed.clusters, 'cluster-b');
+  return { a, b, ha: await connectHost(a.host), hb: await connectHost(b.host) };
+}
+
+/** Starts a dirtier container named `name` on `host`; returns its id. */
+export async function startDirtier(
+  host: ConnectedHost,
+  name: string,
+  args: readonly string[],
+): Promise<string> {
+  await host.runtime.remove(name, { force: true });
+  const id = await host.runtime.create(workloadSpec(name, 'ferry/dirtier:latest', args));
+  await host.runtime.start(id);
+  return id;
+}
+
+/** Tick numbers in the container's log, in order. */
+export async function ticks(host: ConnectedHost, name: string): Promise<number[]> {
+  const logs = await host.runtime.logs(name, { tail: 5000 });
+  return logs
+    .split('\n')
+    .map((l) => /^tick=(\d+) /.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]));
+}
+
+/** Lines of the container's log that start with `prefix`. */
+export async function linesOf(host: ConnectedHost, name: string, prefix: string): Promise<string[]> {
+  return (await host.runtime.logs(name, { tail: 5000 })).split('\n').filter((l) => l.startsWith(prefix));
+}
+
+/** Containers named `name` on a host, with their states. */
+export async function copies(host: ConnectedHost, name: string): Promise<string[]> {
+  return (await host.runtime.list()).filter((c) => c.name === name).map((c) => c.state);
+}
+
+/** Files left by migrations in a host's work directory and checkpoint copies. */
+export async function leftovers(host: ConnectedHost): Promise<string> {
+  const r = await host.shell.exec(
+    ['sh', '-c', 'ls -1 "$1" | grep "^ferry-" || true', 'sh', host.config.workDir],
+    {
+      timeout: 30 as never,
+    },
+  );
+  return r.stdout.toString().trim();
+}
+
+/** Dependencies of `migrate` with an in-memory journal and collected progress events. */
+export function testDeps(): MigrationDeps & { readonly events: ProgressEvent[] } {
+  const events: ProgressEvent[] = [];
+  return {
+    connect: (h) => connectHost(h),
+    clock: systemClock,
+    log: (e) => {
+      events.push(e);
+      process.stderr.write(`  ${e.phase}: ${e.message}\n`);
+    },
+    journal: memoryJournalStore(),
+    events,
+  };
+}
+
+/** Sleeps `ms` milliseconds. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
