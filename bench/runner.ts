@@ -5,6 +5,7 @@
  * recorded, failed or not; the results file is rewritten after each run so an interrupted bench keeps them.
  */
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import { resolveHostRef } from '../provider/engine/host-ref';
 import type { HostRef } from '../provider/engine/types';
 import { MigrationAborted, TimedOut } from '../provider/errors';
@@ -12,9 +13,10 @@ import { connectHost, type ConnectedHost } from '../provider/hosts/connect';
 import type { ContainerSpec } from '../provider/hosts/container-runtime';
 import { loadTestbed, setLink, type Testbed } from '../provider/testbed';
 import { mbit, millis } from '../provider/units';
+import { interference } from './interference';
 import { cellKey, dirtyMiBs, linkKey, runOrder, type Profile } from './matrix';
 import { nowS, RelayedPath, type StrategyRun } from './strategies/types';
-import type { LinkSpec, PlannedRun, RunRecord, StrategyName } from './types';
+import { INTERFERENCE, type LinkSpec, type PlannedRun, type RunRecord, type StrategyName } from './types';
 import { dirtierSpec, workloadView, type WorkloadView } from './workloads/dirtier';
 import { redisSpec, redisView } from './workloads/redis';
 
@@ -42,6 +44,14 @@ export interface BenchOptions {
   /** Smallest repetition count accepted (3 unless a smoke test lowers it). */
   readonly minReps?: number;
 }
+
+const readText = (file: string): string => {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+};
 
 const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s * 1000));
 
@@ -136,11 +146,19 @@ export async function executeRun(
       r.cell.workload.kind === 'dirtier'
         ? workloadView(out.sourceLog, targetLog)
         : redisView(out.sourceLog, targetLog);
-    const ok = view.targetTicks > 0;
+    const problem =
+      view.targetTicks === 0
+        ? { error: 'the target never ticked', failure: 'no-target-ticks' }
+        : view.sourceTicks === 0
+          ? {
+              error: 'the source log was not captured: no downtime can be measured',
+              failure: 'no-source-ticks',
+            }
+          : undefined;
     return {
       ...base,
-      ok,
-      ...(ok ? {} : { error: 'the target never ticked', failure: 'no-target-ticks' }),
+      ok: problem === undefined,
+      ...problem,
       downtimeS: view.downtimeS,
       totalS: out.totalS,
       bytesOnWire: out.bytesOnWire,
@@ -160,6 +178,9 @@ export async function executeRun(
     await removeQuietly(tgt, name);
   }
 }
+
+/** How often a run disturbed by another user of the bed is repeated at once. */
+export const MAX_INTERFERENCE_RETRIES = 2;
 
 /** Sets the cluster-a <-> cluster-b link. */
 export async function applyLink(l: LinkSpec, stateDir?: string): Promise<void> {
@@ -182,6 +203,12 @@ export async function runBench(profile: Profile, opts: BenchOptions): Promise<Ru
   await using src = await connectHost(source.host);
   await using tgt = await connectHost(target.host);
   let current: string | undefined;
+  const report = (rec: RunRecord, t0: number): void =>
+    opts.log(
+      rec.ok
+        ? `  ok: downtime ${rec.downtimeS?.toFixed(2)} s, total ${rec.totalS?.toFixed(1)} s, ${((rec.bytesOnWire ?? 0) / 1048576).toFixed(1)} MiB, rounds ${rec.rounds} (${(nowS() - t0).toFixed(0)} s wall)`
+        : `  FAILED (${rec.failure}): ${rec.error}`,
+    );
   try {
     for (const r of order) {
       if (opts.shouldStop?.() === true) {
@@ -190,27 +217,41 @@ export async function runBench(profile: Profile, opts: BenchOptions): Promise<Ru
       }
       if (linkKey(r.cell.link) !== current) {
         opts.log(`link ${linkKey(r.cell.link)}`);
-        await applyLink(r.cell.link, opts.stateDir);
         current = linkKey(r.cell.link);
       }
-      const t0 = nowS();
-      opts.log(`#${r.seq + 1}/${order.length} ${cellKey(r.cell)} ${r.strategy} rep ${r.rep}`);
-      const done = await executeRun(
-        r,
-        { source, target, src, tgt },
-        opts.strategies[r.strategy],
-        { sshConfig: bed.paths.sshConfig, authorizedKeysFile: bed.paths.clientKeyPub },
-        tag,
-        opts.log,
-      );
-      const rec: RunRecord = { ...done, wallS: Math.round((nowS() - t0) * 10) / 10 };
-      runs.push(rec);
-      opts.log(
-        rec.ok
-          ? `  ok: downtime ${rec.downtimeS?.toFixed(2)} s, total ${rec.totalS?.toFixed(1)} s, ${((rec.bytesOnWire ?? 0) / 1048576).toFixed(1)} MiB, rounds ${rec.rounds} (${(nowS() - t0).toFixed(0)} s wall)`
-          : `  FAILED (${rec.failure}): ${rec.error}`,
-      );
-      opts.onRun(runs);
+      for (let attempt = 0; ; attempt++) {
+        // other users of the bed may have changed the link since the last run: set it before every run
+        await applyLink(r.cell.link, opts.stateDir);
+        const t0 = nowS();
+        const from = new Date();
+        opts.log(
+          `#${r.seq + 1}/${order.length} ${cellKey(r.cell)} ${r.strategy} rep ${r.rep}${attempt > 0 ? ` (retry ${attempt})` : ''}`,
+        );
+        const done = await executeRun(
+          r,
+          { source, target, src, tgt },
+          opts.strategies[r.strategy],
+          { sshConfig: bed.paths.sshConfig, authorizedKeysFile: bed.paths.clientKeyPub },
+          tag,
+          opts.log,
+        );
+        const other = interference(readText(bed.paths.relayLog), from, new Date(), r.cell.link);
+        const rec: RunRecord = {
+          ...done,
+          ...(other !== undefined
+            ? {
+                ok: false,
+                failure: INTERFERENCE,
+                error: `${other}${done.ok ? '' : ` (run error: ${done.error ?? ''})`}`,
+              }
+            : {}),
+          wallS: Math.round((nowS() - t0) * 10) / 10,
+        };
+        runs.push(rec);
+        report(rec, t0);
+        opts.onRun(runs);
+        if (rec.failure !== INTERFERENCE || attempt >= MAX_INTERFERENCE_RETRIES) break;
+      }
     }
   } finally {
     await applyLink(DEFAULT_LINK, opts.stateDir).catch((e: unknown) =>

@@ -2,7 +2,7 @@
  * Statistics of the benchmark (pure): medians per (cell, strategy), headline ratios and the planner's
  * prediction error. Failed runs never enter a median; they are counted.
  */
-import { STRATEGY_NAMES, type Cell, type RunRecord, type StrategyName } from './types';
+import { INTERFERENCE, STRATEGY_NAMES, type Cell, type RunRecord, type StrategyName } from './types';
 
 /** Median of numbers (mean of the two middle values for an even count); `undefined` for none. */
 export function median(xs: readonly number[]): number | undefined {
@@ -38,8 +38,16 @@ export interface CellStrategySummary {
   readonly predictedTotalS: number | undefined;
 }
 
-/** Groups runs by (cell, strategy) and takes medians; keeps first-seen cell order, strategies in issue order. */
-export function summarize(runs: readonly RunRecord[]): CellStrategySummary[] {
+/** The runs that count: all but those disturbed by another user of the bed. */
+export const counted = (runs: readonly RunRecord[]): RunRecord[] =>
+  runs.filter((r) => r.failure !== INTERFERENCE);
+
+/**
+ * Groups runs by (cell, strategy) and takes medians; keeps first-seen cell order, strategies in issue order.
+ * Runs disturbed by another user of the bed are left out (see {@link counted}).
+ */
+export function summarize(all: readonly RunRecord[]): CellStrategySummary[] {
+  const runs = counted(all);
   const cells = new Map<string, Cell>();
   for (const r of runs) if (!cells.has(r.cellKey)) cells.set(r.cellKey, r.cell);
   const out: CellStrategySummary[] = [];
@@ -173,7 +181,7 @@ export function headline(runs: readonly RunRecord[]): Headline {
   }
   const med = (rs: readonly CellRatio[], f: (r: CellRatio) => number | undefined): number | undefined =>
     median(rs.map(f).filter((x): x is number => x !== undefined));
-  const ferryOk = runs.filter((r) => r.strategy === 'ferry' && r.ok && r.predicted !== undefined);
+  const ferryOk = counted(runs).filter((r) => r.strategy === 'ferry' && r.ok && r.predicted !== undefined);
   const pairs = (f: (r: RunRecord) => [number | undefined, number | undefined]): [number, number][] =>
     ferryOk.map(f).filter((x): x is [number, number] => x[0] !== undefined && x[1] !== undefined);
   return {

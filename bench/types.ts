@@ -10,6 +10,12 @@ export const STRATEGY_NAMES = ['hand-made', 'p.haul', 'lxd', 'ferry'] as const;
 /** One strategy: `hand-made` (docker checkpoint / copy / start), the two fixed stop rules, Ferry's planner. */
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
+/**
+ * Failure class of a run disturbed by another user of the shared test bed (link cut or set to other values
+ * during the run): kept in the results, excluded from every median and count, and repeated by the runner.
+ */
+export const INTERFERENCE = 'bed-interference';
+
 /** An emulated link between cluster-a and cluster-b. */
 export interface LinkSpec {
   /** Round-trip time, milliseconds. */

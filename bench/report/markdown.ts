@@ -2,8 +2,8 @@
  * The Markdown summary of a results file (pure): the per-cell table of medians, failure counts, the headline
  * ratios and the planner's prediction error.
  */
-import { headline, summarize, type ErrorStats } from '../stats';
-import type { BenchResults } from '../types';
+import { counted, headline, summarize, type ErrorStats } from '../stats';
+import { INTERFERENCE, type BenchResults } from '../types';
 import type { Chart } from './charts';
 
 const s = (x: number | undefined): string => (x === undefined ? 'n/a' : x.toFixed(2));
@@ -54,7 +54,8 @@ export function headlineBlock(res: BenchResults): string {
 
 /** The whole summary document. */
 export function resultsToMarkdown(res: BenchResults, chartFiles: readonly Chart[] = []): string {
-  const failed = res.runs.filter((x) => !x.ok);
+  const excluded = res.runs.filter((x) => x.failure === INTERFERENCE);
+  const failed = counted(res.runs).filter((x) => !x.ok);
   const byKind = new Map<string, number>();
   for (const f of failed)
     byKind.set(
@@ -80,6 +81,11 @@ export function resultsToMarkdown(res: BenchResults, chartFiles: readonly Chart[
     '',
     failed.length === 0 ? 'None.' : [...byKind].map(([k, n]) => `- ${k}: ${n}`).join('\n'),
     ...failed.map((f) => `  - #${f.seq} ${f.cellKey} ${f.strategy} rep ${f.rep}: ${f.error ?? ''}`),
+    '',
+    excluded.length === 0
+      ? 'No run was disturbed by another user of the test bed.'
+      : `Excluded and repeated: ${excluded.length} run(s) during which another user of the shared test bed cut or changed the link:`,
+    ...excluded.map((f) => `  - #${f.seq} ${f.cellKey} ${f.strategy} rep ${f.rep}: ${f.error ?? ''}`),
     '',
     broken.length === 0
       ? 'Every successful run kept its counter continuous and its memory verified.'

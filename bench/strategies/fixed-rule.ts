@@ -150,7 +150,7 @@ export async function fixedRule(ctx: StrategyContext, rule: StopRule): Promise<S
         `round ${k}: ${d.summary.pagesSent}/${d.summary.pagesTotal} pages, ${(sent.bytes / 1048576).toFixed(1)} MiB in ${sent.duration.toFixed(2)} s; ${verdict.reason}`,
       );
       if (verdict.stop || rounds.length >= ROUND_CAP) {
-        stopReason = verdict.stop ? verdict.reason : `safety cap of ${ROUND_CAP} rounds`;
+        stopReason = verdict.stop ? verdict.reason : `${rule.name}: safety cap of ${ROUND_CAP} rounds`;
         break;
       }
     }
@@ -209,7 +209,7 @@ export async function fixedRule(ctx: StrategyContext, rule: StopRule): Promise<S
       rounds: rounds.length,
       sourceLog: log,
       toolDowntimeS: rs.runningAt - fin.frozenAt,
-      stopReason: `${rule.name}: ${stopReason}`,
+      stopReason, // the rule's reason, prefixed with its name
     };
   } catch (e) {
     const rb = await rollBack(leftovers, frozen, memory, clock).catch((re: unknown) => ({

@@ -41,6 +41,8 @@ export interface WorkloadView {
   readonly verifyOk: boolean;
   /** Ticks seen on the target (0: the target never ticked). */
   readonly targetTicks: number;
+  /** Ticks seen in the source log (0: the source log was not captured, so no downtime can be measured). */
+  readonly sourceTicks: number;
 }
 
 /**
@@ -68,5 +70,6 @@ export function workloadView(sourceLog: string, targetLog: string): WorkloadView
     counterContinuous: counterBreaks(merged).length === 0,
     verifyOk: [...s.verifies, ...t.verifies].every((v) => v),
     targetTicks: t.ticks.length,
+    sourceTicks: s.ticks.length,
   };
 }

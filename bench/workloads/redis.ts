@@ -64,5 +64,6 @@ export function redisView(sourceLog: string, targetLog: string): WorkloadView {
     counterContinuous: counterBreaks(merged).length === 0,
     verifyOk: true,
     targetTicks: t.ticks.length,
+    sourceTicks: s.ticks.length,
   };
 }

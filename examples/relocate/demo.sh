@@ -38,4 +38,10 @@ pulumi up --yes --stack "$stack"
 
 say "lastMigration (predicted beside measured)"
 pulumi stack output --stack "$stack" lastMigration --json
-say "the counter keeps running on $(pulumi stack output --stack "$stack" runsOn); remove it with: pulumi destroy --stack $stack"
+summary=$(pulumi stack output --stack "$stack" lastMigration --json | node -e '
+  const m = JSON.parse(require("fs").readFileSync(0, "utf8")).measured ?? {};
+  const s = (x) => (typeof x === "number" ? `${x.toFixed(2)} s` : "unknown");
+  process.stdout.write(`paused ${s(m.downtimeSeconds)} (the workload itself saw a gap of ${s(m.workloadGapSeconds)}), move took ${s(m.totalTimeSeconds)}`);
+')
+say "the container now runs on $(pulumi stack output --stack "$stack" runsOn): $summary"
+echo "remove it with: PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=... pulumi destroy --stack $stack; tear the test bed down with: bin/ferry testbed down"

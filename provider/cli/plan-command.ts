@@ -45,24 +45,29 @@ const ASSUMED_MEMORY = parseBytes('256MiB');
 
 function pulumiJson(args: readonly string[], cwd: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    execFile('pulumi', [...args], { cwd, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err !== null && stdout.trim() === '') {
-        const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-        reject(
-          missing
-            ? new PrerequisiteMissing('pulumi', 'the Pulumi CLI is not on PATH', {
-                hint: 'run scripts/setup/pulumi-cli.sh',
-              })
-            : new Error(`pulumi ${args.join(' ')} failed: ${stderr.trim() || err.message}`),
-        );
-        return;
-      }
-      try {
-        resolve(JSON.parse(stdout));
-      } catch {
-        reject(new Error(`pulumi ${args.join(' ')} did not print JSON: ${stdout.slice(0, 200)}`));
-      }
-    });
+    execFile(
+      'pulumi',
+      [...args],
+      { cwd, env: process.env, maxBuffer: 256 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err !== null && stdout.trim() === '') {
+          const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+          reject(
+            missing
+              ? new PrerequisiteMissing('pulumi', 'the Pulumi CLI is not on PATH', {
+                  hint: 'run scripts/setup/pulumi-cli.sh',
+                })
+              : new Error(`pulumi ${args.join(' ')} failed: ${stderr.trim() || err.message}`),
+          );
+          return;
+        }
+        try {
+          resolve(JSON.parse(stdout));
+        } catch {
+          reject(new Error(`pulumi ${args.join(' ')} did not print JSON: ${stdout.slice(0, 200)}`));
+        }
+      },
+    );
   });
 }
 

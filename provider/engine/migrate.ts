@@ -19,7 +19,6 @@ import { phaseError } from './phase-errors';
 import { planInputs } from './plan-inputs';
 import { precopy, type PrecopyResult } from './precopy';
 import { preflight, type PreflightResult } from './preflight';
-import { ctrdCopies } from './remote';
 import type { MigrationReport } from './report';
 import { restoreOnTarget, type RestoreResult } from './restore';
 import { cleanUpAfterSuccess, rollBack, type Leftovers } from './rollback';
@@ -91,10 +90,6 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
     journal = transition(journal, ev, clock.wall());
     await deps.journal.save(journal);
   };
-  const [ctrdBeforeSource, ctrdBeforeTarget] = await Promise.all([
-    ctrdCopies(source.shell, SHORT_STEP).catch(() => undefined),
-    ctrdCopies(target.shell, SHORT_STEP).catch(() => undefined),
-  ]);
   const leftovers: Leftovers = {
     migrationId: id,
     source,
@@ -104,8 +99,6 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
     sourceDir: pre.sourceDir,
     targetDir: pre.targetDir,
     authorizedKeysFile,
-    ctrdBeforeSource,
-    ctrdBeforeTarget,
   };
 
   let phase: MigrationPhase = 'measure';
@@ -122,6 +115,7 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
   let strategy: 'pre-copy' | 'stop-and-copy' = 'stop-and-copy';
   let measureFreezes: number[] = [];
   let rtt = seconds(0);
+  let plannedAt = 0;
   let dirtyRate = bytesPerSecond(0);
   let probeRate = bytesPerSecond(0);
   try {
@@ -169,8 +163,10 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
       processes: 1,
       policy: req.policy,
       dirtyTracking: pre.sourceFacts.dirtyTracking,
+      restoreMode: req.restoreMode ?? 'pages-by-reference',
     });
     plan = planMigration(inputs);
+    plannedAt = clock.now();
     const choice = req.strategy ?? 'auto';
     strategy =
       choice !== 'auto'
@@ -320,6 +316,7 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
     downtime: seconds(rs.runningAt - fin.frozenAt),
     workloadGap: vr.workloadGapMs === undefined ? undefined : seconds(vr.workloadGapMs / 1000),
     totalTime: seconds(elapsed()),
+    timeFromPlan: seconds(clock.now() - plannedAt),
     bytesOnWire: bytes(rounds.reduce((s, r) => s + r.bytes, 0) + PROBE_BYTES * PROBE_REPEATS),
     dataPath: { kind: path.kind, reason: path.reason },
     restoreMode: req.restoreMode ?? 'pages-by-reference',

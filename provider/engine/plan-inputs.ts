@@ -5,19 +5,30 @@
 import { THIS_MACHINE_COSTS, type CheckpointCosts, type MigrationPolicy, type ModelInputs } from '../model';
 import { bytesPerSecond, mibPerSecond, seconds, type Bytes, type Duration } from '../units';
 import type { ContainerMeasurement, LinkMeasurement } from './measure';
+import type { RestoreMode } from './types';
 
 /**
  * Costs of this engine's path on this kind of machine (docker 20.10, containerd 1.6, runc 1.1.5,
  * CRIU 4.1.1), calibrated on the test bed (docs/engine.md): a `runc checkpoint --leave-running` froze a
- * 64 MiB dirtier for 0.35 to 0.45 s and a 256 MiB one for 0.35 to 0.7 s (about 0.3 s fixed); pagedelta
- * compares about 450 MiB/s; the engine's `start --checkpoint` took 1.2 to 1.5 s for 64 MiB and about 5 s
- * for 256 MiB (about 0.5 s fixed plus 55 MiB/s).
+ * 64 MiB dirtier for 0.35 to 0.45 s and a 256 MiB one for 0.35 to 0.9 s (about 0.3 s fixed); pagedelta
+ * compares about 450 MiB/s. The restore depends on the restore mode: with pages by reference the engine's
+ * `start --checkpoint` plus placing the images took 0.7 to 1.7 s for 64 to 256 MiB (about 0.6 s fixed plus
+ * 400 MiB/s); see {@link ENGINE_COPY_RESTORE} for the engine's own path.
  */
 export const ENGINE_COSTS: CheckpointCosts = {
   ...THIS_MACHINE_COSTS,
   freezeBase: seconds(0.3),
   dumpRate: mibPerSecond(1024),
   deltaRate: mibPerSecond(450),
+  restoreBase: seconds(0.6),
+  restoreRate: mibPerSecond(400),
+};
+
+/**
+ * Restore costs of the engine's own path (`restoreMode: 'engine-copy'`): 1.2 to 1.5 s for 64 MiB and 4.6
+ * to 6.7 s for 256 MiB (about 0.5 s fixed plus 55 MiB/s): containerd copies every image twice.
+ */
+export const ENGINE_COPY_RESTORE: CheckpointCosts = {
   restoreBase: seconds(0.5),
   restoreRate: mibPerSecond(55),
 };
@@ -42,6 +53,8 @@ export interface PlanFacts {
   readonly policy: MigrationPolicy | undefined;
   /** Whether the kernel tracks dirty pages (never on this machine). */
   readonly dirtyTracking: boolean;
+  /** How the target restores (default `pages-by-reference`). */
+  readonly restoreMode?: RestoreMode;
 }
 
 /** The planner's inputs. */
@@ -58,7 +71,11 @@ export function planInputs(f: PlanFacts): ModelInputs {
     link: {
       rtt: f.link.rtt,
       bandwidthSamples: [f.link.sample],
-      costs: { ...ENGINE_COSTS, dirtyTracking: f.dirtyTracking },
+      costs: {
+        ...ENGINE_COSTS,
+        ...(f.restoreMode === 'engine-copy' ? ENGINE_COPY_RESTORE : {}),
+        dirtyTracking: f.dirtyTracking,
+      },
     },
     policy: { ...ENGINE_POLICY, ...(f.policy ?? {}) },
   };

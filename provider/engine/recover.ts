@@ -147,8 +147,6 @@ export async function recover(deps: MigrationDeps): Promise<RecoveryResult[]> {
           sourceDir: j.sourceDir,
           targetDir: j.targetDir,
           authorizedKeysFile: DEFAULT_AUTHORIZED_KEYS,
-          ctrdBeforeSource: undefined,
-          ctrdBeforeTarget: undefined,
         };
         if (d.action === 'finish' && targetId !== undefined) {
           await verifyTarget(target, targetId, undefined, deps.clock);

@@ -2,6 +2,7 @@
  * Small remote helpers shared by the phases: run an argv with a time limit, read a text, write a file,
  * and track containerd's `/tmp/ctrd-checkpoint*` copies so that those made during a migration are removed.
  */
+import { InvalidInput } from '../errors';
 import { run, runText } from '../hosts/run';
 import type { RemoteShell } from '../hosts/remote-shell';
 import type { Duration } from '../units';
@@ -69,4 +70,23 @@ export async function removeNewCtrdCopies(
   const fresh = [...now].filter((n) => !before.has(n));
   if (fresh.length > 0) await run(shell, removeCtrdArgv(fresh), { timeout });
   return fresh.length;
+}
+
+/**
+ * `sh -c` that removes containerd's unpacked copies (`/tmp/ctrd-checkpoint*`) of checkpoint `name`: those
+ * whose nonce file starts with `<name>.` (the nonce Ferry writes is `<checkpoint name>.<uuid>`). Copies of
+ * other checkpoints, e.g. of a restore running right now elsewhere, are left alone.
+ */
+export function removeCtrdCopiesOfArgv(name: string, nonceFile: string): string[] {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name) || !/^[A-Za-z0-9_.-]+$/.test(nonceFile)) {
+    throw new InvalidInput('checkpoint name', name, 'letters, digits, _ . -');
+  }
+  return [
+    'sh',
+    '-c',
+    'for d in /tmp/ctrd-checkpoint*; do [ -f "$d/$2" ] || continue; case $(head -c 300 "$d/$2") in "$1".*) rm -rf -- "$d" ;; esac; done; true',
+    'sh',
+    name,
+    nonceFile,
+  ];
 }

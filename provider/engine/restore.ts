@@ -31,7 +31,8 @@ export const NONCE_FILE = 'ferry-nonce';
  * the same file system) and writes `nonce` into `to`/{@link NONCE_FILE}. Without `from`: only the nonce.
  */
 export function placeImagesArgv(from: string | undefined, to: string, nonce: string): string[] {
-  if (!/^[0-9a-f-]{8,64}$/.test(nonce)) throw new InvalidInput('nonce', nonce, 'hex digits and dashes');
+  if (!/^[A-Za-z0-9_.-]{8,128}$/.test(nonce))
+    throw new InvalidInput('nonce', nonce, 'letters, digits, _ . -');
   const move = from === undefined ? '' : 'mkdir -p "$(dirname "$2")" && [ ! -e "$2" ] && mv -- "$1" "$2" && ';
   return ['sh', '-c', `${move}printf "%s\\n" "$3" > "$2/${NONCE_FILE}"`, 'sh', from ?? '-', to, nonce];
 }
@@ -111,7 +112,9 @@ export async function startFromImages(
   if (pagesByReference) {
     await run(host.shell, pagesByReferenceArgv(imagesFrom ?? dir, pagesDir), { timeout: SHORT_STEP });
   }
-  await run(host.shell, placeImagesArgv(imagesFrom, dir, randomUUID()), { timeout: SHORT_STEP });
+  await run(host.shell, placeImagesArgv(imagesFrom, dir, `${checkpointName}.${randomUUID()}`), {
+    timeout: SHORT_STEP,
+  });
   await hooks?.beforeRestore?.({ target: host, imageDir: dir });
   const t1 = clock.now();
   try {

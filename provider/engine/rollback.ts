@@ -12,8 +12,8 @@ import { run } from '../hosts/run';
 import { seconds, type Bytes } from '../units';
 import { tearDownDataPath } from './data-path';
 import { MIGRATION_LABEL } from './final-round';
-import { removeNewCtrdCopies } from './remote';
-import { startFromImages } from './restore';
+import { removeCtrdCopiesOfArgv } from './remote';
+import { NONCE_FILE, startFromImages } from './restore';
 import { SHORT_STEP } from './timeouts';
 import type { Clock } from './types';
 
@@ -35,10 +35,13 @@ export interface Leftovers {
   readonly targetDir: string;
   /** authorized_keys file on the target. */
   readonly authorizedKeysFile: string;
-  /** containerd's /tmp copies on the source before the migration (undefined: unknown, keep all). */
-  readonly ctrdBeforeSource: ReadonlySet<string> | undefined;
-  /** containerd's /tmp copies on the target before the migration (undefined: unknown, keep all). */
-  readonly ctrdBeforeTarget: ReadonlySet<string> | undefined;
+  /**
+   * Ignored (kept for callers that still pass them): containerd's copies are now found by the nonce
+   * of this migration's checkpoint (`removeCtrdCopiesOfArgv`), not by a snapshot of /tmp.
+   */
+  readonly ctrdBeforeSource?: ReadonlySet<string> | undefined;
+  /** Ignored: see `ctrdBeforeSource`. */
+  readonly ctrdBeforeTarget?: ReadonlySet<string> | undefined;
 }
 
 /** What the rollback did. */
@@ -78,16 +81,14 @@ async function removeFiles(l: Leftovers, notes: string[]): Promise<void> {
   await attempt(notes, 'removing the source migration dir', () =>
     run(source.shell, removeUnderArgv(source.config.workDir, l.sourceDir), { timeout: SHORT_STEP }),
   );
-  const src = l.ctrdBeforeSource;
-  const tgt = l.ctrdBeforeTarget;
-  if (src !== undefined)
-    await attempt(notes, 'removing containerd checkpoint copies on the source', () =>
-      removeNewCtrdCopies(source.shell, src, SHORT_STEP),
+  for (const [host, where] of [
+    [source, 'source'],
+    [target, 'target'],
+  ] as const) {
+    await attempt(notes, `removing containerd checkpoint copies on the ${where}`, () =>
+      run(host.shell, removeCtrdCopiesOfArgv(l.checkpointName, NONCE_FILE), { timeout: SHORT_STEP }),
     );
-  if (tgt !== undefined)
-    await attempt(notes, 'removing containerd checkpoint copies on the target', () =>
-      removeNewCtrdCopies(target.shell, tgt, SHORT_STEP),
-    );
+  }
 }
 
 /** Waits until the engine no longer reports the container as running (it notices a runc checkpoint late). */

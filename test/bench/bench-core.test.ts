@@ -144,6 +144,16 @@ describe('stats', () => {
     expect(row?.downtimeS).toBe(11);
   });
 
+  it('runs disturbed by another user of the bed count nowhere', () => {
+    const runs = [
+      rec('hand-made', 1, 10, 20),
+      rec('hand-made', 2, 1, 1, { ok: false, failure: 'bed-interference' }),
+    ];
+    const [row] = summarize(runs);
+    expect(row?.runs).toBe(1);
+    expect(row?.failed).toBe(0);
+  });
+
   it('headline ratios: Ferry over hand-made and over the better fixed rule, per metric', () => {
     const p = { downtimeS: 0.6, totalS: 20, bytesOnWire: 1, rounds: 2, strategy: 'pre-copy' };
     const runs = [

@@ -1,3 +1,4 @@
+import { interference } from '../../bench/interference';
 import { dirtier, REDIS_WORKLOAD } from '../../bench/matrix';
 import { describeError, failureClass, specOf } from '../../bench/runner';
 import { copyArgv, dockerArgv } from '../../bench/strategies/hand-made';
@@ -19,6 +20,7 @@ describe('workload view', () => {
     expect(v.counterContinuous).toBe(true);
     expect(v.verifyOk).toBe(true);
     expect(v.targetTicks).toBe(3);
+    expect(v.sourceTicks).toBe(3);
     expect(mergeTicks([], []).length).toBe(0);
   });
 
@@ -111,6 +113,28 @@ describe('strategies (pure parts)', () => {
     expect(failureClass(new Error('x'))).toBe('other');
     expect(describeError(new Error('outer\nmore\nmore', { cause: new Error('inner') }))).toBe(
       'outer | more <- inner',
+    );
+  });
+});
+
+describe('bed interference', () => {
+  const log = [
+    '2026-11-22T02:58:36.895Z config 44 applied: 4 listeners; cluster-a<->cluster-b 50ms 100.0mbit none',
+    '2026-11-22T02:59:39.512Z cluster-a<->cluster-b 198.18.1.2:52336 -> 198.18.2.2:22 reset: link cut',
+    '2026-11-22T02:59:39.514Z cluster-a<->cluster-b: cut none -> reset',
+    '2026-11-22T03:00:00.000Z config 50 applied: 4 listeners; cluster-a<->cluster-b 1ms 1000.0mbit none',
+  ].join('\n');
+  const at = (s: string): Date => new Date(`2026-11-22T${s}Z`);
+  it('is none when only the expected settings were applied', () => {
+    expect(interference(log, at('02:58:00'), at('02:59:00'), { rttMs: 50, mbit: 100 })).toBeUndefined();
+    expect(interference(log, at('02:59:50'), at('03:00:10'), { rttMs: 1, mbit: 1000 })).toBeUndefined();
+  });
+  it('reports cuts and other settings within the window', () => {
+    expect(interference(log, at('02:59:00'), at('02:59:50'), { rttMs: 50, mbit: 100 })).toMatch(
+      /^2 link change/,
+    );
+    expect(interference(log, at('02:59:50'), at('03:00:10'), { rttMs: 50, mbit: 100 })).toMatch(
+      /1 ms 1000 Mbit\/s/,
     );
   });
 });

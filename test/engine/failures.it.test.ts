@@ -4,6 +4,7 @@
  * run on the source with its counter intact, exactly one copy must run, and the target must hold nothing.
  */
 import { migrate } from '../../provider/engine/migrate';
+import type { MigrationDeps } from '../../provider/engine/types';
 import { MigrationError, RestoreFailed, TransferFailed } from '../../provider/errors';
 import { cutLink, restoreLink, type Testbed } from '../../provider/testbed';
 import {
@@ -12,6 +13,7 @@ import {
   copies,
   leftovers,
   linesOf,
+  migrationIdOf,
   sleep,
   startDirtier,
   testDeps,
@@ -44,13 +46,15 @@ afterAll(async () => {
 const keys = (): { authorizedKeysFile: string } => ({ authorizedKeysFile: bed.paths.clientKeyPub });
 
 /** After a failed migration: one running copy on the source, counter past `last`, target clean. */
-async function expectBackOnSource(err: unknown, last: number): Promise<void> {
+async function expectBackOnSource(err: unknown, last: number, deps: MigrationDeps): Promise<void> {
+  const id = await migrationIdOf(deps);
   expect(err).toBeInstanceOf(MigrationError);
   expect((err as MigrationError).runningOn).toBe('cluster-a/host-1');
   expect(await copies(h.ha, NAME)).toEqual(['running']);
   expect(await copies(h.hb, NAME)).toEqual([]);
-  expect(await leftovers(h.hb)).toBe('');
-  expect(await leftovers(h.ha)).toBe('');
+  expect(await leftovers(h.hb, id)).toBe('');
+  expect(await leftovers(h.ha, id)).toBe('');
+  expect((await deps.journal.load(id))?.state).toBe('rolled-back');
   await sleep(1500);
   const t = await ticks(h.ha, NAME);
   expect(t[t.length - 1]).toBeGreaterThan(last);
@@ -100,11 +104,12 @@ describe('failure injection', () => {
     expect(deps.events.some((e) => e.message.startsWith('data path: direct'))).toBe(true);
     expect(deps.events.some((e) => e.phase === 'precopy')).toBe(true);
     expect(err).toBeInstanceOf(TransferFailed);
-    await expectBackOnSource(err, last);
+    await expectBackOnSource(err, last, deps);
   });
 
   it('link cut during the final transfer: restored on the source from the final images', async () => {
     const last = await started();
+    const deps = testDeps();
     const id = (await h.ha.runtime.inspect(NAME))!.id;
     const err = await migrate(
       {
@@ -114,15 +119,16 @@ describe('failure injection', () => {
         hooks: { beforeFinalTransfer: async () => void (await cutLink('cluster-a', 'cluster-b', 'reset')) },
         ...keys(),
       },
-      testDeps(),
+      deps,
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransferFailed);
-    await expectBackOnSource(err, last);
+    await expectBackOnSource(err, last, deps);
     expect((await h.ha.runtime.inspect(NAME))!.id).toBe(id);
   });
 
   it('restore fails on the target (corrupt image): restored on the source', async () => {
     const last = await started();
+    const deps = testDeps();
     const err = await migrate(
       {
         container: NAME,
@@ -138,9 +144,9 @@ describe('failure injection', () => {
         },
         ...keys(),
       },
-      testDeps(),
+      deps,
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RestoreFailed);
-    await expectBackOnSource(err, last);
+    await expectBackOnSource(err, last, deps);
   });
 });

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { migrate } from '../../provider/engine/migrate';
 import { reportToMarkdown, type MigrationReport } from '../../provider/engine/report';
 import type { Testbed } from '../../provider/testbed';
+import { workloadSpec } from '../../provider/cli/run-command';
 import {
   bedAt50ms,
   connectBoth,
@@ -32,7 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const n of [NAME, `${NAME}-idle`, `${NAME}-hot`]) {
+  for (const n of [NAME, `${NAME}-idle`, `${NAME}-hot`, `${NAME}-img`, `${NAME}-base`]) {
     await h?.ha.runtime.remove(n, { force: true });
     await h?.hb.runtime.remove(n, { force: true });
   }
@@ -97,8 +98,8 @@ describe('migrate on the test bed', () => {
       expect(tar.subarray(0, 100).toString()).toContain('marker');
     }
     expect(r.rootfs.copied).toContain('/data/marker');
-    expect(await leftovers(h.ha)).toBe('');
-    expect(await leftovers(h.hb)).toBe('');
+    expect(await leftovers(h.ha, r.migrationId)).toBe('');
+    expect(await leftovers(h.hb, r.migrationId)).toBe('');
   });
 
   it('moves it back B -> A', async () => {
@@ -147,5 +148,40 @@ describe('migrate on the test bed', () => {
     expect(r.stopReason.length).toBeGreaterThan(0);
     expect(await copies(h.hb, name)).toEqual(['running']);
     expect(await copies(h.ha, name)).toEqual([]);
+  });
+
+  it('sends the image when the target lacks it', async () => {
+    const name = `${NAME}-img`;
+    const tag = `ferry/it-img:${process.pid}`;
+    const docker = (host: Hosts['ha'], args: string[]) =>
+      host.shell.exec(['docker', '-H', `unix://${host.config.dockerSocket}`, ...args], {
+        timeout: 120 as never,
+      });
+    // an image only cluster-a has: a commit of a container of the workload image
+    await docker(h.ha, ['rm', '-f', `${NAME}-base`]);
+    expect((await docker(h.ha, ['create', '--name', `${NAME}-base`, 'ferry/dirtier:latest'])).exitCode).toBe(
+      0,
+    );
+    expect((await docker(h.ha, ['commit', `${NAME}-base`, tag])).exitCode).toBe(0);
+    await docker(h.ha, ['rm', '-f', `${NAME}-base`]);
+    try {
+      await h.ha.runtime.remove(name, { force: true });
+      const id = await h.ha.runtime.create({
+        ...workloadSpec(name, tag, ['/bin/dirtier', '--mib', '8', '--tick-ms', '100']),
+      });
+      await h.ha.runtime.start(id);
+      const imageId = (await h.ha.runtime.inspect(id))!.imageId;
+      expect(await h.hb.runtime.imageExists(imageId)).toBe(false);
+      const r = await migrate({ container: name, source: h.a, target: h.b, ...keys() }, testDeps());
+      expectSane(r);
+      expect(r.imageSent).toBe(true);
+      expect(await h.hb.runtime.imageExists(imageId)).toBe(true);
+      expect(await copies(h.hb, name)).toEqual(['running']);
+      await h.hb.runtime.remove(name, { force: true });
+      await docker(h.hb, ['rmi', '-f', imageId]);
+    } finally {
+      await h.ha.runtime.remove(name, { force: true });
+      await docker(h.ha, ['rmi', '-f', tag]);
+    }
   });
 });

@@ -38,6 +38,7 @@ const base: MigrationReport = {
   downtime: seconds(3.71),
   workloadGap: seconds(3.48),
   totalTime: seconds(61.6),
+  timeFromPlan: seconds(45.2),
   bytesOnWire: mib(400),
   dataPath: { kind: 'direct', reason: 'direct ssh from cluster-a to 198.18.1.12:22' },
   restoreMode: 'pages-by-reference',
@@ -59,7 +60,7 @@ describe('reportToMarkdown', () => {
     expect(md).toMatch(/^# Migration m1: big cluster-a\/host-1 -> cluster-b\/host-1/);
     expect(md).toContain(`| downtime | `);
     expect(md).toContain('| 3.71 s (workload saw 3.48 s) |');
-    expect(md).toContain('| total time |');
+    expect(md).toContain('| 45.20 s (61.60 s with preflight and measurement) |');
     expect(md).toContain('| 1 | precopy | 65536 / 65536 | 256.0 MiB | 400 ms |');
     expect(md).toContain('| 3 | final | 5000 / 65536 |');
     expect(md).toContain('data path **direct**');

@@ -39,9 +39,9 @@ describe('restore argv builders', () => {
       run(pagesByReferenceArgv(round, pages));
       expect(fs.readlinkSync(path.join(round, 'pages-1.img'))).toBe(`../${path.basename(pages)}/pages-1.img`);
       expect(fs.readFileSync(path.join(pages, 'pages-1.img'), 'utf8')).toBe('PAGES');
-      run(placeImagesArgv(round, ckpt, '0123abcd-ef'));
+      run(placeImagesArgv(round, ckpt, 'ferry-m1.0123abcd-ef'));
       expect(fs.existsSync(round)).toBe(false);
-      expect(fs.readFileSync(path.join(ckpt, NONCE_FILE), 'utf8')).toBe('0123abcd-ef\n');
+      expect(fs.readFileSync(path.join(ckpt, NONCE_FILE), 'utf8')).toBe('ferry-m1.0123abcd-ef\n');
       expect(fs.readFileSync(path.join(ckpt, 'inventory.img'), 'utf8')).toBe('INV');
       run(pagesBackArgv(ckpt, pages));
       expect(fs.lstatSync(path.join(ckpt, 'pages-1.img')).isFile()).toBe(true);

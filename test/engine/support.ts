@@ -83,15 +83,32 @@ export async function copies(host: ConnectedHost, name: string): Promise<string[
   return (await host.runtime.list()).filter((c) => c.name === name).map((c) => c.state);
 }
 
-/** Files left by migrations in a host's work directory and checkpoint copies. */
-export async function leftovers(host: ConnectedHost): Promise<string> {
+/**
+ * What migration `id` left on a host: its work dir, pages kept by reference, and checkpoint dirs of that
+ * name (other migrations may run on the shared bed at the same time, so only this one's are looked for).
+ */
+export async function leftovers(host: ConnectedHost, id: string): Promise<string> {
+  const dataRoot = host.config.dockerDataRoot ?? '/var/lib/docker';
   const r = await host.shell.exec(
-    ['sh', '-c', 'ls -1 "$1" | grep "^ferry-" || true', 'sh', host.config.workDir],
-    {
-      timeout: 30 as never,
-    },
+    [
+      'sh',
+      '-c',
+      'ls -d "$1/ferry-$3" /tmp/ferry-pages-ferry-"$3"-* "$2"/containers/*/checkpoints/ferry-"$3" 2>/dev/null; true',
+      'sh',
+      host.config.workDir,
+      dataRoot,
+      id,
+    ],
+    { timeout: 30 as never },
   );
   return r.stdout.toString().trim();
+}
+
+/** The migration id the (in-memory) journal of `deps` recorded. */
+export async function migrationIdOf(deps: MigrationDeps): Promise<string> {
+  const all = await deps.journal.list();
+  if (all.length !== 1) throw new Error(`expected one journal, found ${all.length}`);
+  return all[0]!.migrationId;
 }
 
 /** Dependencies of `migrate` with an in-memory journal and collected progress events. */
