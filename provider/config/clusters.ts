@@ -33,6 +33,12 @@ export interface HostConfig {
   readonly dockerDataRoot?: string;
   /** The runc state root that the Docker Engine uses (default `/run/docker/runtime-runc/moby`). */
   readonly runtimeRoot?: string;
+  /**
+   * The SSH server's authorized_keys file for `user` (relative paths are taken from the user's home; default
+   * `.ssh/authorized_keys`). A migration adds a per-migration key to the target's file, restricted to its own
+   * receive directory, and removes it afterwards.
+   */
+  readonly authorizedKeysFile?: string;
   /** Directory on the host where Ferry keeps checkpoint images and journals. */
   readonly workDir: string;
   /**

@@ -71,7 +71,8 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
   }
   const c = pre.container;
   const checkpointName = `ferry-${id}`;
-  const authorizedKeysFile = req.authorizedKeysFile ?? DEFAULT_AUTHORIZED_KEYS;
+  const authorizedKeysFile =
+    req.authorizedKeysFile ?? req.target.host.authorizedKeysFile ?? DEFAULT_AUTHORIZED_KEYS;
   let journal: Journal = newJournal(
     {
       migrationId: id,

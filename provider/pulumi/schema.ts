@@ -166,6 +166,7 @@ export const hostConfigSchema = z
     dockerSocket: nonEmpty('the Docker Engine socket path on the host'),
     dockerDataRoot: nonEmpty('the Docker data root on the host').optional(),
     runtimeRoot: nonEmpty('the runc state root on the host').optional(),
+    authorizedKeysFile: nonEmpty('the path of the SSH authorized_keys file on the host').optional(),
     workDir: nonEmpty('a work directory on the host'),
     peers: z
       .record(z.string(), z.strictObject({ address: nonEmpty('an address'), port }), {

@@ -34,6 +34,7 @@ export function buildClustersFile(
         dockerSocket: hp.dockerSocket,
         dockerDataRoot: hp.dockerDataRoot,
         runtimeRoot: hp.runtimeRoot,
+        authorizedKeysFile: paths.clientKeyPub,
         workDir: hp.workDir,
         peers,
       };
