@@ -2,11 +2,12 @@
 import type { ClustersFile, HostConfig, PeerEndpoint } from '../config/clusters';
 import { InvalidInput } from '../errors';
 import { SSH_PORT, peerAddress, type ClusterPlan } from './address-plan';
+import { TESTBED_USER } from './login-user';
 import type { TestbedPaths } from './paths';
 
 /**
  * The ClustersFile of a bed: one host per cluster, reached by the machine running Ferry at `198.18.k.2:22`
- * as root with the test bed's client key; its host key pinned; Docker and runc paths of its own engine; and
+ * as the test bed's login user (uid 0, see login-user.ts) with the test bed's client key; its host key pinned; Docker and runc paths of its own engine; and
  * for every other cluster the peer address that goes across the emulated WAN link (through the relay).
  * @param hostKeys - `"<type> <base64>"` of each cluster's host, by cluster name.
  */
@@ -28,7 +29,7 @@ export function buildClustersFile(
         name: c.hostName,
         address: c.hostAddress,
         port: SSH_PORT,
-        user: 'root',
+        user: TESTBED_USER,
         privateKeyPath: paths.clientKey,
         hostKey,
         dockerSocket: hp.dockerSocket,

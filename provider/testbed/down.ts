@@ -11,6 +11,7 @@ import { MAX_CLUSTERS, WAN_NETNS, allNetnsNames, clusterPlan, type ClusterPlan }
 import { shimSocketPath } from './daemon-config';
 import { dockerPing, dockerRequest } from './health';
 import { withLock } from './lock';
+import { removeLoginUser } from './login-user';
 import { unmountAllUnder } from './mounts';
 import { netnsExists, teardownNetwork } from './network';
 import { defaultStateDir, testbedPaths, type TestbedPaths } from './paths';
@@ -154,6 +155,7 @@ export async function testbedDown(options: TestbedDownOptions = {}): Promise<Tes
       if (left.length > 0) other.push(`cgroups not removed: ${left.join(', ')}`);
     }
     other.push(...(await teardownNetwork()));
+    other.push(...(await removeLoginUser()));
     step('namespaces and veths deleted');
     if (mounts.length === 0) other.push(...removeStateDir(paths));
     else other.push(`${paths.stateDir} kept: mounts remain under it`);

@@ -78,6 +78,8 @@ export interface TestbedPaths {
   readonly stateFile: string;
   /** Directory of the client key pair, known_hosts and ssh_config. */
   readonly keysDir: string;
+  /** Home directory of the test bed's login user (see login-user.ts). */
+  readonly loginHome: string;
   /** Client private key (0600), authorised on every host for root. */
   readonly clientKey: string;
   /** Client public key. */
@@ -124,6 +126,7 @@ export function testbedPaths(stateDir: string = defaultStateDir()): TestbedPaths
     keysDir,
     clientKey: path.join(keysDir, 'id_ed25519'),
     clientKeyPub: path.join(keysDir, 'id_ed25519.pub'),
+    loginHome: path.join(stateDir, 'home'),
     knownHosts: path.join(keysDir, 'known_hosts'),
     sshConfig: path.join(keysDir, 'ssh_config'),
     relayConfig: path.join(dir, 'relay', 'config.json'),

@@ -2,6 +2,7 @@
 import { InvalidInput } from '../errors';
 import { SSH_PORT, peerAddress, type ClusterPlan } from './address-plan';
 import { inNetns } from './daemon-config';
+import { TESTBED_USER } from './login-user';
 import type { HostPaths, TestbedPaths } from './paths';
 
 /** Path of sshd: it must be absolute, sshd re-executes itself. */
@@ -78,7 +79,7 @@ export function sshClientConfigText(bed: Pick<TestbedPaths, 'clientKey' | 'known
   return [
     '# Written by ferry testbed. Use: ssh -F <this file> <address>',
     'Host *',
-    '  User root',
+    `  User ${TESTBED_USER}`,
     `  IdentityFile ${bed.clientKey}`,
     '  IdentitiesOnly yes',
     `  UserKnownHostsFile ${bed.knownHosts}`,

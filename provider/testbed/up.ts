@@ -1,4 +1,5 @@
 /** `ferry testbed up`: builds the bed, or checks and completes a running one (idempotent). */
+import { ensureLoginUser } from './login-user';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ClustersFile } from '../config/clusters';
@@ -160,6 +161,7 @@ export async function testbedUp(options: TestbedUpOptions = {}): Promise<Testbed
     step('network: namespaces, veths, routes and HTB shaping ready');
 
     await ensureClientKey(paths);
+    await ensureLoginUser(paths.loginHome);
     const hostKeys = new Map<string, string>();
     for (const c of clusters) hostKeys.set(c.name, await ensureHostKey(c, paths.host(c)));
     writeSshClientFiles(paths, clusters, hostKeys);
