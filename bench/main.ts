@@ -4,6 +4,8 @@
  * (summary, headline ratios) and `<out>/<date>-*.svg` (charts). `--report FILE.json` re-renders the summary
  * and charts of an existing results file. The test bed must be up (`bin/ferry testbed up`).
  */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +35,27 @@ export function writeResults(res: BenchResults, jsonPath: string): string {
   for (const c of cs) fs.writeFileSync(path.join(path.dirname(jsonPath), c.file), c.svg);
   fs.writeFileSync(`${base}.md`, resultsToMarkdown(res, cs));
   return `${base}.md`;
+}
+
+/** A digest of the .ts files under `dirs` (relative to the repository root): which engine was measured. */
+export function sourceDigest(dirs: readonly string[]): string {
+  const h = createHash('sha256');
+  const root = path.join(__dirname, '..');
+  for (const d of dirs)
+    for (const f of fs
+      .readdirSync(path.join(root, d))
+      .filter((x) => x.endsWith('.ts'))
+      .sort())
+      h.update(f).update(fs.readFileSync(path.join(root, d, f)));
+  return h.digest('hex').slice(0, 16);
+}
+
+function gitHead(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: __dirname, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -89,6 +112,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const started = new Date();
   const jsonPath = path.join(values.out, `${stamp(started)}.json`);
   const notes = [
+    `engine sources (provider/engine, provider/model) sha256 ${sourceDigest(['provider/engine', 'provider/model'])}, git HEAD ${gitHead()} (plus uncommitted changes, if any)`,
     `host: ${process.platform} ${process.arch}, node ${process.version}, load ${(await import('node:os'))
       .loadavg()
       .map((x) => x.toFixed(1))

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { resolveHostRef } from '../provider/engine/host-ref';
 import type { HostRef } from '../provider/engine/types';
-import { MigrationAborted, TimedOut } from '../provider/errors';
+import { HostUnreachable, MigrationAborted, TimedOut } from '../provider/errors';
 import { connectHost, type ConnectedHost } from '../provider/hosts/connect';
 import type { ContainerSpec } from '../provider/hosts/container-runtime';
 import { loadTestbed, setLink, type Testbed } from '../provider/testbed';
@@ -61,6 +61,8 @@ export function failureClass(e: unknown): string {
   if (/content sha256:\S* already exists|already exists/.test(msg)) return 'checkpoint-content-exists';
   if (e instanceof MigrationAborted) return 'aborted';
   if (e instanceof RelayedPath) return 'relayed-not-across-link';
+  if (e instanceof HostUnreachable || /unreachable: SSH connection lost/.test(msg))
+    return 'ssh-connection-lost';
   if (e instanceof TimedOut || /did not finish within/.test(msg)) return 'timeout';
   return 'other';
 }
@@ -98,10 +100,25 @@ async function removeQuietly(host: ConnectedHost, name: string): Promise<void> {
   await host.runtime.remove(name, { force: true }).catch(() => undefined);
 }
 
-/** One run: start the workload, move it, measure it, clean up. Never throws: failures become records. */
+/** Both hosts of a run, connected. */
+export interface Hosts {
+  /** cluster-a/host-1. */
+  readonly source: HostRef;
+  /** cluster-b/host-1. */
+  readonly target: HostRef;
+  /** Connected source. */
+  readonly src: ConnectedHost;
+  /** Connected target. */
+  readonly tgt: ConnectedHost;
+}
+
+/**
+ * One run: start the workload, move it, measure it, clean up, close the connections. Never throws:
+ * failures become records.
+ */
 export async function executeRun(
   r: PlannedRun,
-  hosts: { source: HostRef; target: HostRef; src: ConnectedHost; tgt: ConnectedHost },
+  connect: () => Promise<Hosts>,
   strategy: StrategyRun,
   bed: { readonly sshConfig: string; readonly authorizedKeysFile: string },
   tag: string,
@@ -118,8 +135,10 @@ export async function executeRun(
     startedAt: new Date().toISOString(),
     dirtyMiBs: dirtyMiBs(r.cell.workload, r.cell.link),
   };
-  const { src, tgt } = hosts;
+  let hosts: Hosts | undefined;
   try {
+    hosts = await connect();
+    const { src, tgt } = hosts;
     const id = await src.runtime.create(specOf(name, r));
     await src.runtime.start(id);
     await waitForTicks(src, id, 120);
@@ -174,13 +193,17 @@ export async function executeRun(
   } catch (e) {
     return { ...base, ok: false, error: describeError(e), failure: failureClass(e) };
   } finally {
-    await removeQuietly(src, name);
-    await removeQuietly(tgt, name);
+    if (hosts !== undefined) {
+      await removeQuietly(hosts.src, name);
+      await removeQuietly(hosts.tgt, name);
+      await hosts.src.close().catch(() => undefined);
+      await hosts.tgt.close().catch(() => undefined);
+    }
   }
 }
 
 /** How often a run disturbed by another user of the bed is repeated at once. */
-export const MAX_INTERFERENCE_RETRIES = 2;
+export const MAX_INTERFERENCE_RETRIES = 4;
 
 /** Sets the cluster-a <-> cluster-b link. */
 export async function applyLink(l: LinkSpec, stateDir?: string): Promise<void> {
@@ -192,16 +215,26 @@ export async function applyLink(l: LinkSpec, stateDir?: string): Promise<void> {
   );
 }
 
+/** The two hosts as the bed describes them now (it may have been reconfigured meanwhile), newly connected. */
+async function connectFresh(stateDir?: string): Promise<Hosts> {
+  const now = loadTestbed(stateDir);
+  const source = resolveHostRef(now.clusters, 'cluster-a');
+  const target = resolveHostRef(now.clusters, 'cluster-b');
+  const src = await connectHost(source.host);
+  try {
+    return { source, target, src, tgt: await connectHost(target.host) };
+  } catch (e) {
+    await src.close();
+    throw e;
+  }
+}
+
 /** Runs a whole profile; restores the default link at the end, whatever happens. */
 export async function runBench(profile: Profile, opts: BenchOptions): Promise<RunRecord[]> {
   const bed: Testbed = loadTestbed(opts.stateDir);
-  const source = resolveHostRef(bed.clusters, 'cluster-a');
-  const target = resolveHostRef(bed.clusters, 'cluster-b');
   const tag = randomBytes(2).toString('hex');
   const order = runOrder(profile, opts.minReps ?? 3);
   const runs: RunRecord[] = [];
-  await using src = await connectHost(source.host);
-  await using tgt = await connectHost(target.host);
   let current: string | undefined;
   const report = (rec: RunRecord, t0: number): void =>
     opts.log(
@@ -229,7 +262,7 @@ export async function runBench(profile: Profile, opts: BenchOptions): Promise<Ru
         );
         const done = await executeRun(
           r,
-          { source, target, src, tgt },
+          () => connectFresh(opts.stateDir),
           opts.strategies[r.strategy],
           { sshConfig: bed.paths.sshConfig, authorizedKeysFile: bed.paths.clientKeyPub },
           tag,
@@ -242,7 +275,7 @@ export async function runBench(profile: Profile, opts: BenchOptions): Promise<Ru
             ? {
                 ok: false,
                 failure: INTERFERENCE,
-                error: `${other}${done.ok ? '' : ` (run error: ${done.error ?? ''})`}`,
+                error: `${other}${done.ok ? '' : ` (run error: ${(done.error ?? '').slice(0, 200)})`}`,
               }
             : {}),
           wallS: Math.round((nowS() - t0) * 10) / 10,

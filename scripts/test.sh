@@ -11,7 +11,6 @@ teardown() { step "test bed down"; bin/ferry testbed down || true; }
 trap teardown EXIT
 
 step "typecheck"; npx tsc -p tsconfig.json --noEmit
-lint_dirs=(); for d in provider test examples bench; do [ -d "$d" ] && lint_dirs+=("$d"); done
-step "lint"; npx eslint "${lint_dirs[@]}"
+step "lint (eslint, prettier)"; npm run --silent lint
 step "unit tests"; npx jest --selectProjects unit
 step "integration tests"; npx jest --selectProjects integration --runInBand

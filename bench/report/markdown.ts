@@ -52,6 +52,17 @@ export function headlineBlock(res: BenchResults): string {
   return lines.join('\n');
 }
 
+/** A warning line for (cell, strategy) pairs with fewer successful counted runs than the profile's repetitions. */
+function thin(res: BenchResults): string[] {
+  const few = summarize(res.runs).filter((x) => x.runs - x.failed < res.reps);
+  return few.length === 0
+    ? []
+    : [
+        '',
+        `Fewer than ${res.reps} successful runs: ${few.map((x) => `${x.cellKey} ${x.strategy} (${x.runs - x.failed})`).join(', ')}.`,
+      ];
+}
+
 /** The whole summary document. */
 export function resultsToMarkdown(res: BenchResults, chartFiles: readonly Chart[] = []): string {
   const excluded = res.runs.filter((x) => x.failure === INTERFERENCE);
@@ -76,6 +87,7 @@ export function resultsToMarkdown(res: BenchResults, chartFiles: readonly Chart[
     '## Medians per cell',
     '',
     summaryTable(res),
+    ...thin(res),
     '',
     '## Failures',
     '',

@@ -110,6 +110,10 @@ function barPanel(p: BarPanel, y0: number): string {
       out.push(
         `<rect x="${num(x)}" y="${num(sy(v))}" width="${num(Math.max(1, bw - 2))}" height="${num(sy(0) - sy(v))}" fill="${colour}"><title>${esc(`${s.name} @ ${c}: ${fmtTick(v)}`)}</title></rect>`,
       );
+      if (bw >= 18)
+        out.push(
+          `<text x="${num(x + (bw - 2) / 2)}" y="${num(sy(v) - 3)}" font-size="9" text-anchor="middle">${esc(fmtTick(v))}</text>`,
+        );
     });
   });
   out.push(`<line x1="${M.left}" y1="${num(sy(0))}" x2="${M.left + w}" y2="${num(sy(0))}" stroke="#333"/>`);

@@ -29,8 +29,8 @@ export const MIGRATE_USAGE = `usage:
       [--clusters-file F] [--target-downtime 300ms] [--max-rounds N] [--deadline 10m]
       [--strategy auto|pre-copy|stop-and-copy] [--relay] [--strict-downtime] [--json]
       [--restore-mode pages-by-reference|engine-copy]
-      [--authorized-keys-file F]   (on the target; default .ssh/authorized_keys, or the test bed's
-                                    key file when the test bed's clusters file is used)
+      [--authorized-keys-file F]   (on the target; default: the host's authorizedKeysFile from the
+                                    clusters file, else .ssh/authorized_keys)
   ferry migrate --recover [--clusters-file F]
       finish or roll back migrations whose journal (~/.ferry/journal) is unfinished
 Default clusters file: the test bed's (${testbedPaths(defaultStateDir()).clustersFile}).`;
@@ -90,9 +90,8 @@ export async function migrateCommand(argv: readonly string[]): Promise<number> {
   }
   const bed = testbedPaths(defaultStateDir());
   const file = values['clusters-file'] ?? bed.clustersFile;
-  // the test bed's sshd reads only its own key file: the per-migration key line goes there
-  const authorizedKeysFile =
-    values['authorized-keys-file'] ?? (values['clusters-file'] === undefined ? bed.clientKeyPub : undefined);
+  // default: the target host's own `authorizedKeysFile` (the test bed names it), else .ssh/authorized_keys
+  const authorizedKeysFile = values['authorized-keys-file'];
   const clusters = JSON.parse(fs.readFileSync(file, 'utf8')) as ClustersFile;
   const strategy = (values.strategy ?? 'auto') as StrategyChoice;
   if (!['auto', 'pre-copy', 'stop-and-copy'].includes(strategy)) {

@@ -75,6 +75,8 @@ export interface Journal {
   readonly sourceDir: string;
   /** Migration directory on the target host. */
   readonly targetDir: string;
+  /** The target's authorized_keys file holding the per-migration key line (absent in old journals). */
+  readonly authorizedKeysFile?: string;
   /** Current state. */
   readonly state: JournalState;
   /** All transitions, oldest first. */

@@ -5,6 +5,7 @@
  */
 import type { ConnectedHost } from '../hosts/connect';
 import type { RemoteProcess } from '../hosts/remote-shell';
+import { parseDu } from '../hosts/commands/files';
 import { run } from '../hosts/run';
 import type { DirtySample, TransferSample } from '../model';
 import { bytes, mib, seconds, type Bytes, type Duration } from '../units';
@@ -178,4 +179,16 @@ export async function measureContainer(i: ContainerMeasureInput): Promise<Contai
     dirty: { volume: changedBytes(d.summary), interval },
     checkpoints: [c0, c1],
   };
+}
+
+/** Size of the container's writable layer on the source (0 when unknown). */
+export async function upperDirSize(source: ConnectedHost, upper: string | undefined): Promise<Bytes> {
+  if (upper === undefined) return bytes(0);
+  try {
+    return parseDu(
+      (await run(source.shell, ['du', '-sb', '--', upper], { timeout: SHORT_STEP })).stdout.toString(),
+    );
+  } catch {
+    return bytes(0);
+  }
 }

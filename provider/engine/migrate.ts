@@ -6,15 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { MigrationPhase } from '../errors';
-import type { ConnectedHost } from '../hosts/connect';
-import { run } from '../hosts/run';
-import { parseDu } from '../hosts/commands/files';
 import { planHeadline, planMigration, startController, type MigrationPlan } from '../model';
 import { bytes, bytesPerSecond, seconds, type Bytes } from '../units';
 import { DEFAULT_AUTHORIZED_KEYS, setUpDataPath, type DataPath } from './data-path';
 import { createTarget, finalRound, type FinalRoundResult } from './final-round';
 import { newJournal, transition, type Journal, type JournalEvent } from './journal';
-import { measureContainer, measureLink, PROBE_BYTES, PROBE_REPEATS } from './measure';
+import { measureContainer, measureLink, PROBE_BYTES, PROBE_REPEATS, upperDirSize } from './measure';
+import { sendImage } from './image-transfer';
 import { phaseError } from './phase-errors';
 import { planInputs } from './plan-inputs';
 import { precopy, type PrecopyResult } from './precopy';
@@ -23,7 +21,7 @@ import type { MigrationReport } from './report';
 import { restoreOnTarget, type RestoreResult } from './restore';
 import { cleanUpAfterSuccess, rollBack, type Leftovers } from './rollback';
 import { dropRound, sourceRoundDir } from './rounds';
-import { imageTransferTimeout, overallDeadline, SHORT_STEP } from './timeouts';
+import { overallDeadline } from './timeouts';
 import { hostLabel, type MigrationDeps, type MigrationRequest } from './types';
 import { verifyTarget, type VerifyResult } from './verify';
 
@@ -83,6 +81,7 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
       checkpointName,
       sourceDir: pre.sourceDir,
       targetDir: pre.targetDir,
+      authorizedKeysFile,
     },
     clock.wall(),
   );
@@ -334,28 +333,4 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
   };
   say('cleanup', `done in ${report.totalTime.toFixed(1)} s`);
   return report;
-}
-
-/** `docker save` on the source engine piped into `docker load` on the target engine (through this machine). */
-async function sendImage(
-  source: ConnectedHost,
-  target: ConnectedHost,
-  imageId: string,
-  size: Bytes,
-): Promise<void> {
-  const timeout = imageTransferTimeout(size);
-  const tar = await source.runtime.saveImage(imageId, { timeout });
-  await target.runtime.loadImage(tar, { timeout });
-}
-
-/** Size of the container's writable layer on the source (0 when unknown). */
-async function upperDirSize(source: ConnectedHost, upper: string | undefined): Promise<Bytes> {
-  if (upper === undefined) return bytes(0);
-  try {
-    return parseDu(
-      (await run(source.shell, ['du', '-sb', '--', upper], { timeout: SHORT_STEP })).stdout.toString(),
-    );
-  } catch {
-    return bytes(0);
-  }
 }

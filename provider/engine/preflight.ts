@@ -125,24 +125,29 @@ async function tryText(host: ConnectedHost, argv: readonly string[]): Promise<st
 }
 
 async function hostFacts(host: ConnectedHost, label: string): Promise<HostFacts> {
-  const [criuV, criuOk, dirty, uffd, runcV, kernel, cgroupFs, cpuinfo, df] = await Promise.all([
-    tryText(host, criuVersionArgv()),
-    tryText(host, criuCheckArgv()),
-    tryText(host, criuCheckArgv('mem_dirty_track')),
-    tryText(host, criuCheckArgv('uffd-noncoop')),
-    tryText(host, runcVersionArgv()),
-    tryText(host, ['uname', '-r']),
-    tryText(host, ['stat', '-fc', '%T', '/sys/fs/cgroup']),
-    tryText(host, ['head', '-c', '65536', '/proc/cpuinfo']),
-    tryText(host, [
+  // one command at a time: several sessions at once on one connection were seen to drop it (test bed)
+  const argvs: readonly (readonly string[])[] = [
+    criuVersionArgv(),
+    criuCheckArgv(),
+    criuCheckArgv('mem_dirty_track'),
+    criuCheckArgv('uffd-noncoop'),
+    runcVersionArgv(),
+    ['uname', '-r'],
+    ['stat', '-fc', '%T', '/sys/fs/cgroup'],
+    ['head', '-c', '65536', '/proc/cpuinfo'],
+    [
       'sh',
       '-c',
       'mkdir -p "$1" && shift && exec "$@"',
       'sh',
       host.config.workDir,
       ...dfAvailArgv(host.config.workDir),
-    ]),
-  ]);
+    ],
+  ];
+  const facts: (string | undefined)[] = [];
+  for (const argv of argvs) facts.push(await tryText(host, argv));
+  const [criuV, criuOk, dirty, uffd, runcV, kernel, cgroupFs, cpuinfo, df] = facts;
+
   let engineVersion: string | undefined;
   let experimental = false;
   try {

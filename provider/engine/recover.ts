@@ -146,7 +146,8 @@ export async function recover(deps: MigrationDeps): Promise<RecoveryResult[]> {
           checkpointName: j.checkpointName,
           sourceDir: j.sourceDir,
           targetDir: j.targetDir,
-          authorizedKeysFile: DEFAULT_AUTHORIZED_KEYS,
+          authorizedKeysFile:
+            j.authorizedKeysFile ?? j.target.host.authorizedKeysFile ?? DEFAULT_AUTHORIZED_KEYS,
         };
         if (d.action === 'finish' && targetId !== undefined) {
           await verifyTarget(target, targetId, undefined, deps.clock);

@@ -231,6 +231,7 @@ describe('report', () => {
       'Ferry / hand-made stop-and-copy (median over cells): downtime **0.10**, total time **0.75**',
     );
     expect(md).toContain('lxd: aborted: 1');
+    expect(md).toContain('Fewer than 3 successful runs: dirtier-64MiB-10%@50ms-100mbit hand-made (1)');
     expect(md).toContain('![predicted-vs-measured.svg](predicted-vs-measured.svg)');
   });
 });

@@ -111,6 +111,9 @@ describe('strategies (pure parts)', () => {
     expect(failureClass(new MigrationAborted('precopy', 'no', 'a/h'))).toBe('aborted');
     expect(failureClass(new RelayedPath('probe failed'))).toBe('relayed-not-across-link');
     expect(failureClass(new Error('x'))).toBe('other');
+    expect(failureClass(new Error('host h unreachable: SSH connection lost while running cat'))).toBe(
+      'ssh-connection-lost',
+    );
     expect(describeError(new Error('outer\nmore\nmore', { cause: new Error('inner') }))).toBe(
       'outer | more <- inner',
     );
