@@ -83,17 +83,25 @@ const mb = (b: Bytes): string => formatBytes(b);
 export function reportToMarkdown(r: MigrationReport): string {
   const p = r.plan;
   const precopyRounds = r.rounds.filter((x) => x.kind === 'precopy').length;
+  // an imposed strategy is compared with the plan's prediction for that strategy
+  const alt = r.strategy !== p.strategy ? p.alternatives.find((a) => a.strategy === r.strategy) : undefined;
+  const pred = alt ?? {
+    downtime: p.downtime,
+    totalTime: p.totalTime,
+    bytesOnWire: p.bytesOnWire,
+    rounds: p.rounds.length,
+  };
   const lines = [
     `# Migration ${r.migrationId}: ${r.container} ${r.from} -> ${r.to}`,
     '',
     `Strategy **${r.strategy}** (planned: ${p.strategy}), ${precopyRounds} pre-copy round(s), data path **${r.dataPath.kind}** (${r.dataPath.reason}).`,
     '',
-    '| | predicted | measured |',
+    `| | predicted${alt ? ` (${alt.strategy}, imposed)` : ''} | measured |`,
     '|---|---|---|',
-    `| downtime | ${ms(p.downtime)} | ${ms(r.downtime)}${r.workloadGap !== undefined ? ` (workload saw ${ms(r.workloadGap)})` : ''} |`,
-    `| total time (from the plan) | ${ms(p.totalTime)} | ${ms(r.timeFromPlan)} (${ms(r.totalTime)} with preflight and measurement) |`,
-    `| bytes on the wire | ${mb(p.bytesOnWire)} | ${mb(r.bytesOnWire)} |`,
-    `| pre-copy rounds | ${p.rounds.length} | ${precopyRounds} |`,
+    `| downtime | ${ms(pred.downtime)} | ${ms(r.downtime)}${r.workloadGap !== undefined ? ` (workload saw ${ms(r.workloadGap)})` : ''} |`,
+    `| total time (from the plan) | ${ms(pred.totalTime)} | ${ms(r.timeFromPlan)} (${ms(r.totalTime)} with preflight and measurement) |`,
+    `| bytes on the wire | ${mb(pred.bytesOnWire)} | ${mb(r.bytesOnWire)} |`,
+    `| pre-copy rounds | ${pred.rounds} | ${precopyRounds} |`,
     '',
     `Link: RTT ${ms(r.rtt)}, bandwidth ${((r.bandwidth * 8) / 1e6).toFixed(1)} Mbit/s. Memory ${mb(r.memory)}, dirty rate ${mb(r.dirtyRate as number as Bytes)}/s.`,
     `Stopped iterating: ${r.stopReason}`,

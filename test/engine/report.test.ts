@@ -73,6 +73,10 @@ describe('reportToMarkdown', () => {
     [{ workloadGap: undefined }, '| 3.71 s |'],
     [{ notes: ['removing x: gone'] }, '- removing x: gone'],
     [{ strategy: 'stop-and-copy', rounds: [round(1, 'final', 65536)] }, 'Strategy **stop-and-copy**'],
+    [
+      { strategy: 'stop-and-copy', rounds: [round(1, 'final', 65536)] },
+      '| predicted (stop-and-copy, imposed) |',
+    ],
     [{ imageSent: true }, 'Image sent: yes'],
   ])('renders %j', (change, text) => {
     expect(reportToMarkdown({ ...base, ...change })).toContain(text);
