@@ -17,6 +17,15 @@ export const STDERR_TAIL_BYTES = 64 * 1024;
  * What `trackExecChannel` needs from an exec channel (ssh2's `ClientChannel` has it): a duplex for
  * stdin/stdout, `stderr`, `close()`, and the events `exit` (code, or null and a signal name) and `close`.
  */
+/** How a remote process ended: its exit code, or the signal that killed it. */
+export interface ExitRecord {
+  /** Exit status, or `null` when killed by a signal. */
+  readonly code: number | null;
+  /** Name of the killing signal. */
+  readonly signal?: string;
+}
+
+/** The part of an ssh2 exec channel the tracker uses. */
 export interface ExecChannel extends Duplex {
   /** The command's stderr. */
   readonly stderr: Readable;
@@ -44,6 +53,8 @@ export interface TrackContext {
   readonly lost: (what: string, cause?: unknown) => Error;
   /** Resolves when the SSH connection has closed (running commands then fail with `lost`). */
   readonly connectionClosed: Promise<void>;
+  /** The exit status if it arrived before this tracker was attached (fast commands). */
+  readonly earlyExit?: () => ExitRecord | undefined;
 }
 
 /** Wraps `channel`; see `RemoteProcess` for the contract. */
@@ -52,7 +63,7 @@ export function trackExecChannel(channel: ExecChannel, ctx: TrackContext): Remot
   const stderr = new ByteTail(STDERR_TAIL_BYTES);
   const preamble = new PidPreamble();
   let onPid: ((pid: number) => void) | undefined;
-  let exit: { code: number | null; signal?: string } | undefined;
+  let exit: ExitRecord | undefined = ctx.earlyExit?.();
   let stderrEnded = false;
   let failure: Error | undefined;
   let settle: (error: Error | undefined) => void = () => undefined;

@@ -9,13 +9,19 @@ import type { Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } fro
 import type { HostConfig } from '../config/clusters';
 import { HostUnreachable, InvalidInput, TimedOut } from '../errors';
 import { inMillis, seconds, type Duration } from '../units';
-import { abortReason, collectOutput, trackExecChannel } from './channel-process';
+import { abortReason, collectOutput, trackExecChannel, type ExitRecord } from './channel-process';
 import { hostKeyAlgorithms, matchesPin, parsePinnedHostKey } from './host-key';
 import { Limiter } from './limiter';
 import { commandWithPidPreamble, killProcessGroupArgv } from './pid-preamble';
 import type { ExecOptions, ExecResult, RemoteProcess, RemoteShell, SpawnOptions } from './remote-shell';
 import { quoteArgv } from './shell-quote';
 import { connectFailure } from './ssh-connect-errors';
+
+/** A command channel just opened, with its exit status if it already arrived. */
+interface OpenedExec {
+  readonly channel: ClientChannel;
+  readonly exitSoFar: () => ExitRecord | undefined;
+}
 
 /** Connection tuning for `connectSsh2Shell`. */
 export interface Ssh2ShellOptions {
@@ -175,15 +181,16 @@ class Ssh2Shell implements RemoteShell {
       release();
       throw new TimedOut(`waiting for a free SSH session for ${argv[0]} on ${this.where}`, opts.timeout);
     }
-    let channel: ClientChannel;
+    let opened: OpenedExec;
     try {
-      channel = await this.openExec(argv, command, Math.max(1, limitMs - (Date.now() - started)), opts);
+      opened = await this.openExec(argv, command, Math.max(1, limitMs - (Date.now() - started)), opts);
     } catch (error) {
       release();
       throw error;
     }
-    return trackExecChannel(channel, {
+    return trackExecChannel(opened.channel, {
       argv,
+      earlyExit: opened.exitSoFar,
       where: this.where,
       timeout: opts.timeout,
       limitMs: Math.max(1, limitMs - (Date.now() - started)),
@@ -259,7 +266,7 @@ class Ssh2Shell implements RemoteShell {
 
   private openExec(argv: readonly string[], command: string, limitMs: number, opts: SpawnOptions) {
     this.assertOpen(`run ${argv[0]}`);
-    return new Promise<ClientChannel>((resolve, reject) => {
+    return new Promise<OpenedExec>((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(() => {
         settled = true;
@@ -276,7 +283,15 @@ class Ssh2Shell implements RemoteShell {
           else if (opts.signal?.aborted) {
             channel.close();
             reject(abortReason(opts.signal));
-          } else resolve(channel);
+          } else {
+            // A fast command's exit status can arrive in the same read as the channel confirmation, and ssh2
+            // emits 'exit' once, at once: record it now, before the caller gets to attach its listeners.
+            let exit: ExitRecord | undefined;
+            channel.once('exit', (code: number | null, signal?: string) => {
+              exit = signal === undefined ? { code } : { code, signal };
+            });
+            resolve({ channel, exitSoFar: () => exit });
+          }
         });
       } catch (error) {
         clearTimeout(timer);

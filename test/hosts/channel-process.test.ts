@@ -76,6 +76,23 @@ describe('trackExecChannel', () => {
     await expect(proc.done).resolves.toEqual({ exitCode: 0, stderr: '' });
   });
 
+  it('keeps an exit status that arrived before the tracker was attached (fast commands)', async () => {
+    const ch = new FakeChannel();
+    // ssh2 emitted 'exit' while the channel was being handed over: only the early record has it.
+    const proc = trackExecChannel(ch, context({ limitMs: 5000, earlyExit: () => ({ code: 0 }) }).ctx);
+    proc.stdout.resume();
+    ch.close_();
+    await expect(proc.done).resolves.toEqual({ exitCode: 0, stderr: '' });
+  });
+
+  it('without an exit status, a closed channel means the connection was lost', async () => {
+    const ch = new FakeChannel();
+    const proc = trackExecChannel(ch, context({ limitMs: 5000, earlyExit: () => undefined }).ctx);
+    proc.stdout.resume();
+    ch.close_();
+    await expect(proc.done).rejects.toBeInstanceOf(HostUnreachable);
+  });
+
   it('fails a running process when the SSH connection closes', async () => {
     const ch = new FakeChannel();
     const { ctx, dropConnection, released } = context({ limitMs: 5000 });
