@@ -34,11 +34,8 @@ const isUnder = (parent: string, p: string): boolean =>
  * deleted directory are implied by it. Engine-managed files are skipped.
  */
 export function planRootfs(changes: readonly FsChange[]): RootfsPlan {
-  // entries without an absolute path are dropped: the runtime adapter turns an empty diff (a `null`
-  // body) into entries without a path (reported to the hosts owner)
-  const live = changes.filter(
-    (c) => typeof c.path === 'string' && c.path.startsWith('/') && !ENGINE_MANAGED.includes(c.path),
-  );
+  // a path that is not absolute cannot be placed in the target container: it is not carried
+  const live = changes.filter((c) => c.path.startsWith('/') && !ENGINE_MANAGED.includes(c.path));
   const added = live.filter((c) => c.kind === 'added').map((c) => c.path);
   const copy: string[] = [];
   for (const c of live) {

@@ -178,7 +178,7 @@ class DockerodeRuntime implements ContainerRuntime {
     const raw: unknown = await this.call(`GET /containers/${id}/changes`, o, (abortSignal) =>
       this.docker.getContainer(id).changes({ abortSignal }),
     );
-    return api.toFsChanges(raw as Array<{ Path: string; Kind: number }> | null);
+    return api.toFsChanges(raw);
   }
 
   async *exportPaths(id: string, paths: readonly string[], o?: CallOptions): AsyncIterable<PathArchive> {

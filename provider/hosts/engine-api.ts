@@ -202,10 +202,18 @@ export function toSummary(raw: RawSummary): ContainerSummary {
   };
 }
 
-/** `/changes` entries (Kind 0 modified, 1 added, 2 deleted; `null` when nothing changed). */
-export function toFsChanges(raw: Array<{ Path: string; Kind: number }> | null | undefined): FsChange[] {
+/**
+ * `/changes` entries (Kind 0 modified, 1 added, 2 deleted). The engine answers `null` when nothing changed,
+ * which docker-modem may hand over unparsed (a Buffer or string `"null"`): all of these mean no changes.
+ */
+export function toFsChanges(raw: unknown): FsChange[] {
   const kinds = ['changed', 'added', 'deleted'] as const;
-  return (raw ?? []).map((c) => ({ path: c.Path, kind: kinds[c.Kind] ?? 'changed' }));
+  const parsed: unknown =
+    Buffer.isBuffer(raw) || typeof raw === 'string' ? JSON.parse(raw.toString() || 'null') : raw;
+  if (!Array.isArray(parsed)) return [];
+  return parsed
+    .filter((c): c is { Path: string; Kind: number } => typeof (c as { Path?: unknown })?.Path === 'string')
+    .map((c) => ({ path: c.Path, kind: kinds[c.Kind] ?? 'changed' }));
 }
 
 /** The `filters` query value selecting containers with all `labels` (`undefined` value: label present). */

@@ -28,12 +28,7 @@ describe('planRootfs', () => {
     ],
     ['engine-managed files skipped', [c('changed', '/etc/hosts'), c('changed', '/etc/resolv.conf')], [], []],
     ['nothing', [], [], []],
-    [
-      'entries without a path (empty diff seen through the adapter)',
-      [{ kind: 'changed' } as FsChange, c('added', 'rel')],
-      [],
-      [],
-    ],
+    ['relative paths are not carried', [c('added', 'rel'), c('deleted', 'x/y')], [], []],
   ])('%s', (_name, changes, copy, remove) => {
     expect(planRootfs(changes)).toEqual({ copy, remove });
   });

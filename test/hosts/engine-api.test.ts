@@ -150,6 +150,9 @@ describe('small mappings', () => {
       { path: '/c', kind: 'deleted' },
     ]);
     expect(toFsChanges(null)).toEqual([]);
+    // An empty diff as docker-modem may hand it over: the unparsed body `null`.
+    expect(toFsChanges(Buffer.from('null\n'))).toEqual([]);
+    expect(toFsChanges('[{"Path":"/d","Kind":1}]')).toEqual([{ path: '/d', kind: 'added' }]);
     expect(labelFilters({ a: 'b', c: undefined })).toBe('{"label":["a=b","c"]}');
     expect(labelFilters()).toBe('{}');
     expect(
