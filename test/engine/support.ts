@@ -13,20 +13,13 @@ import {
 } from '../../provider/engine/types';
 import { workloadSpec } from '../../provider/cli/run-command';
 import { PrerequisiteMissing } from '../../provider/errors';
-import { loadTestbed, setLink, testbedUp, type Testbed } from '../../provider/testbed';
-import { mbit, millis } from '../../provider/units';
+import type { Testbed } from '../../provider/testbed';
+import { ensureTestbed } from '../support/testbed-fixture';
 
 /** The bed, with cluster-a <-> cluster-b set to 50 ms RTT and 100 Mbit/s. Fails (never skips) without it. */
 export async function bedAt50ms(): Promise<Testbed> {
   try {
-    let bed: Testbed;
-    try {
-      bed = loadTestbed();
-    } catch {
-      bed = await testbedUp({ rtt: millis(50), bandwidth: mbit(100) });
-    }
-    await setLink('cluster-a', 'cluster-b', { rtt: millis(50), bandwidth: mbit(100) });
-    return loadTestbed(bed.paths.stateDir);
+    return await ensureTestbed({ rtt: '50ms', bandwidth: '100mbit' });
   } catch (e) {
     if (e instanceof PrerequisiteMissing) {
       const where = process.env.CI === 'true' ? 'CI must provide it' : 'install it to run these tests';
