@@ -14,6 +14,7 @@
  *   tick=<counter> t=<CLOCK_REALTIME ns> dirtied=<pages so far> ok=<1 until a verification fails, then 0>
  *   gap_ms=<ms> tick=<counter>        wall-clock time between two ticks exceeded 2 ticks (e.g. downtime)
  *   verify=<ok|FAIL> pages=<n> bad=<n> vsum=<sum of versions> dirtied=<n> sum=<hex checksum> ms=<ms>
+ *          max_gap_ms=<longest gap between two ticks so far: survives a lost gap_ms line>
  *   stop tick=<counter> dirtied=<n> ok=<1|0>                       on SIGTERM/SIGINT or after --ticks
  *
  * Made to survive a CRIU checkpoint/restore: one thread, no file descriptors besides stdin/stdout/stderr
@@ -54,6 +55,7 @@ struct options {
 };
 
 static volatile sig_atomic_t verify_requested; /* set by SIGUSR1 */
+static int64_t max_gap_ns; /* longest wall-clock gap between two ticks so far (reported by verify lines) */
 static volatile sig_atomic_t stop_requested;   /* set by SIGTERM / SIGINT */
 
 static void on_usr1(int sig) { (void)sig; verify_requested = 1; }
@@ -119,9 +121,10 @@ static int verify_all(uint64_t *mem, size_t pages, uint64_t dirtied) {
     vsum += page[2];
   }
   int ok = bad == 0 && vsum == dirtied;
-  printf("verify=%s pages=%zu bad=%llu vsum=%llu dirtied=%llu sum=%016llx ms=%lld\n", ok ? "ok" : "FAIL",
-         pages, (unsigned long long)bad, (unsigned long long)vsum, (unsigned long long)dirtied,
-         (unsigned long long)sum, (long long)((now_ns(CLOCK_MONOTONIC) - t0) / 1000000));
+  printf("verify=%s pages=%zu bad=%llu vsum=%llu dirtied=%llu sum=%016llx ms=%lld max_gap_ms=%lld\n",
+         ok ? "ok" : "FAIL", pages, (unsigned long long)bad, (unsigned long long)vsum,
+         (unsigned long long)dirtied, (unsigned long long)sum,
+         (long long)((now_ns(CLOCK_MONOTONIC) - t0) / 1000000), (long long)(max_gap_ns / 1000000));
   fflush(stdout);
   return ok;
 }
@@ -239,6 +242,7 @@ int main(int argc, char **argv) {
 
     tick++;
     const int64_t rt = now_ns(CLOCK_REALTIME);
+    if (rt - last_rt > max_gap_ns) max_gap_ns = rt - last_rt;
     if (rt - last_rt > 2 * tick_ns) printf("gap_ms=%lld tick=%llu\n", (long long)((rt - last_rt) / 1000000),
                                            (unsigned long long)tick);
     printf("tick=%llu t=%lld dirtied=%llu ok=%d\n", (unsigned long long)tick, (long long)rt,
