@@ -14,7 +14,8 @@ import { criuCheckArgv } from '../../provider/hosts/commands/criu';
 import { connectHost, type ConnectedHost } from '../../provider/hosts/connect';
 import { run } from '../../provider/hosts/run';
 import { seconds } from '../../provider/units';
-import { describeIntegration, sshdMissing, startLocalSshd, type LocalSshd } from '../support/local-sshd';
+import { describeIntegration } from '../support/describe-integration';
+import { sshdMissing, startLocalSshd, type LocalSshd } from '../support/local-sshd';
 import {
   busyboxMissing,
   dockerdMissing,

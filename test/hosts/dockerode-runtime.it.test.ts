@@ -8,7 +8,8 @@ import { connectHost, type ConnectedHost } from '../../provider/hosts/connect';
 import type { ContainerRuntime, ContainerSpec } from '../../provider/hosts/container-runtime';
 import { dockerodeRuntimeOverShell, localDockerodeRuntime } from '../../provider/hosts/dockerode-runtime';
 import { mib, seconds } from '../../provider/units';
-import { describeIntegration, sshdMissing, startLocalSshd, type LocalSshd } from '../support/local-sshd';
+import { describeIntegration } from '../support/describe-integration';
+import { sshdMissing, startLocalSshd, type LocalSshd } from '../support/local-sshd';
 import {
   busyboxMissing,
   dockerdMissing,

@@ -13,7 +13,8 @@ import type { RemoteShell } from '../../provider/hosts/remote-shell';
 import { run, runText } from '../../provider/hosts/run';
 import { connectSsh2Shell } from '../../provider/hosts/ssh2-shell';
 import { seconds } from '../../provider/units';
-import { describeIntegration, sshdMissing, startLocalSshd, type LocalSshd } from '../support/local-sshd';
+import { describeIntegration } from '../support/describe-integration';
+import { sshdMissing, startLocalSshd, type LocalSshd } from '../support/local-sshd';
 
 jest.setTimeout(60_000);
 

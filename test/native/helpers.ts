@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildNative } from '../../provider/engine/native-build';
 import { pagedeltaSourcePath } from '../../provider/engine/pagedelta';
+import { describeIntegration } from '../support/describe-integration';
 
 /** Something a test suite needs from the host. */
 export type Need = 'gcc' | 'criu' | 'root';
@@ -33,19 +34,7 @@ export function missing(needs: readonly Need[]): string[] {
  * and a skipped suite (with a note) elsewhere.
  */
 export function describeIf(name: string, needs: readonly Need[], body: () => void): void {
-  const gaps = missing(needs);
-  if (gaps.length === 0) return describe(name, body);
-  if (process.env.CI === 'true') {
-    return describe(name, () => {
-      it('has its prerequisites', () => {
-        throw new Error(
-          `prerequisites missing under CI=true (tests must not be skipped): ${gaps.join('; ')}`,
-        );
-      });
-    });
-  }
-  process.stderr.write(`skipping "${name}": ${gaps.join('; ')}\n`);
-  describe.skip(name, body);
+  describeIntegration(name, missing(needs), body);
 }
 
 function works(cmd: string, args: string[]): boolean {

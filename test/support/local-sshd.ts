@@ -32,26 +32,6 @@ export function sshdMissing(): string | undefined {
   return undefined;
 }
 
-/**
- * `describe` that runs `fn` only when no reason in `missing` is set. When something is missing it skips
- * (with a warning) — unless `CI=true`, where it registers one failing test naming what is missing.
- */
-export function describeIntegration(name: string, missing: Array<string | undefined>, fn: () => void): void {
-  const reasons = missing.filter((m): m is string => m !== undefined);
-  if (reasons.length === 0) {
-    describe(name, fn);
-  } else if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('has its prerequisites', () => {
-        throw new Error(`integration prerequisites missing under CI=true: ${reasons.join('; ')}`);
-      });
-    });
-  } else {
-    console.warn(`skipping "${name}": ${reasons.join('; ')}`);
-    describe.skip(name, fn);
-  }
-}
-
 /** A running local sshd. */
 export interface LocalSshd {
   /** Temp dir holding keys, config and log. */

@@ -23,9 +23,9 @@ import { rttWithinTolerance, withinTolerance } from '../../provider/testbed/meas
 import { ensureNetwork } from '../../provider/testbed/network';
 import { defaultStateDir, testbedPaths } from '../../provider/testbed/paths';
 import { formatBandwidth, formatDuration, gbit, mbit, millis } from '../../provider/units';
+import { describeIntegration } from '../support/describe-integration';
 
 const missing = missingPrerequisites();
-const ci = process.env.CI === 'true';
 const paths = testbedPaths(defaultStateDir());
 const [a, b] = clusterPlans(2) as [ReturnType<typeof clusterPlans>[0], ReturnType<typeof clusterPlans>[0]];
 const report = (line: string): void => {
@@ -61,20 +61,10 @@ function expectLink(s: TestbedStatus, rtt: number, bandwidth: number): void {
   expect(withinTolerance(m.throughputBtoA, bandwidth, 0.2)).toBe(true);
 }
 
-if (missing.length > 0 && !ci) {
-  describe.skip(`test bed (missing: ${missing.map((m) => m.piece).join(', ')})`, () => {
-    it('needs the host setup', () => undefined);
-  });
-} else {
-  describe('test bed', () => {
-    it('has its prerequisites', () => {
-      if (missing.length > 0) {
-        throw new Error(
-          `test bed prerequisites missing: ${missing.map((m) => `${m.piece} (${m.hint})`).join('; ')}. Run npm run setup.`,
-        );
-      }
-    });
-
+describeIntegration(
+  'test bed',
+  missing.map((m) => `${m.piece} (${m.hint}); run npm run setup`),
+  () => {
     it('comes up with 2 clusters at 50 ms / 100 mbit', async () => {
       await testbedDown();
       const r = await testbedUp({ clusters: 2, rtt: millis(50), bandwidth: mbit(100), onProgress: report });
@@ -208,5 +198,5 @@ if (missing.length > 0 && !ci) {
         Promise.race([gone.then(() => 'killed'), new Promise((r) => setTimeout(() => r('alive'), 5000))]),
       ).resolves.toBe('killed');
     }, 60_000);
-  });
-}
+  },
+);
