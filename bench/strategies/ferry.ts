@@ -1,6 +1,8 @@
 /**
  * Strategy 4, Ferry: the engine's `migrate` with `strategy: 'auto'` (the planner chooses, the online
- * controller decides when to switch over). The bench only observes: the `beforeFinalTransfer` hook starts
+ * controller decides when to switch over). Strategies 2 and 3 are the same call with a fixed `stopRule`
+ * (CRIU p.haul's, LXD's): the engine then measures and plans nothing and the rule stops pre-copy, so the
+ * comparison isolates the stop rule and Ferry's measurement and planning. The bench only observes: the `beforeFinalTransfer` hook starts
  * reading the source log once the final checkpoint stopped the container (without waiting for it, so the
  * switchover is not delayed), because the engine removes the source container after a verified move.
  */
@@ -52,6 +54,7 @@ export async function ferry(
   if (report.dataPath.kind !== 'direct') throw new RelayedPath(report.dataPath.reason);
   const toRunning = runningAt ?? total;
   const precopyRounds = report.rounds.filter((r) => r.kind === 'precopy').length;
+  const plan = report.plan;
   return {
     targetId: report.targetContainerId,
     totalS: toRunning,
@@ -61,13 +64,17 @@ export async function ferry(
     rounds: precopyRounds,
     sourceLog: sourceLog === undefined ? '' : await sourceLog,
     toolDowntimeS: report.downtime,
-    stopReason: `${report.strategy}: ${report.stopReason}`,
-    predicted: {
-      downtimeS: report.plan.downtime,
-      totalS: report.plan.totalTime,
-      bytesOnWire: report.plan.bytesOnWire,
-      rounds: report.plan.rounds.length,
-      strategy: report.plan.strategy,
-    },
+    stopReason: plan === undefined ? report.stopReason : `${report.strategy}: ${report.stopReason}`,
+    ...(plan === undefined
+      ? {}
+      : {
+          predicted: {
+            downtimeS: plan.downtime,
+            totalS: plan.totalTime,
+            bytesOnWire: plan.bytesOnWire,
+            rounds: plan.rounds.length,
+            strategy: plan.strategy,
+          },
+        }),
   };
 }

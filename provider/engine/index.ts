@@ -2,7 +2,8 @@
  * Ferry's migration engine: moves one running container between Docker Engines in two clusters with
  * CRIU (runc), SSH and the Engine API. Entry points: {@link migrate} and {@link recover}. See docs/engine.md.
  */
-export { migrate, newMigrationId, DIRTY_INTERVAL } from './migrate';
+export { migrate, newMigrationId } from './migrate';
+export { DIRTY_INTERVAL } from './prepare';
 export {
   recover,
   decideRecovery,

@@ -6,22 +6,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { MigrationPhase } from '../errors';
-import { planHeadline, planMigration, startController, type MigrationPlan } from '../model';
-import { bytes, bytesPerSecond, seconds, type Bytes } from '../units';
+import { bytes, seconds, type Bytes } from '../units';
 import { DEFAULT_AUTHORIZED_KEYS, setUpDataPath, type DataPath } from './data-path';
 import { createTarget, finalRound, type FinalRoundResult } from './final-round';
 import { newJournal, transition, type Journal, type JournalEvent } from './journal';
-import { measureContainer, measureLink, PROBE_BYTES, PROBE_REPEATS, upperDirSize } from './measure';
 import { sendImage } from './image-transfer';
 import { phaseError } from './phase-errors';
-import { planInputs } from './plan-inputs';
 import { precopy, type PrecopyResult } from './precopy';
 import { preflight, type PreflightResult } from './preflight';
+import { prepare, type Preparation } from './prepare';
 import type { MigrationReport } from './report';
 import { restoreOnTarget, type RestoreResult } from './restore';
 import { cleanUpAfterSuccess, rollBack, type Leftovers } from './rollback';
-import { dropRound, sourceRoundDir } from './rounds';
-import { overallDeadline } from './timeouts';
 import { hostLabel, type MigrationDeps, type MigrationRequest } from './types';
 import { verifyTarget, type VerifyResult } from './verify';
 
@@ -30,9 +26,6 @@ export function newMigrationId(now: Date): string {
   const t = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${t}-${randomBytes(3).toString('hex')}`;
 }
-
-/** Seconds between the two measurement checkpoints. */
-export const DIRTY_INTERVAL = seconds(1);
 
 /**
  * Migrates `req.container` from `req.source` to `req.target`.
@@ -104,20 +97,14 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
   let phase: MigrationPhase = 'measure';
   let frozen = false;
   let memory: Bytes = bytes(Math.max(pre.containerFacts.memoryEstimate, 64 * 1024 * 1024));
-  let imageTransfer: Promise<void> | undefined;
+  let imageTransfer: Promise<unknown> | undefined;
   let path: DataPath | undefined;
-  let plan: MigrationPlan | undefined;
+  let prep: Preparation | undefined;
   let pc: PrecopyResult | undefined;
   let fin: FinalRoundResult | undefined;
   let rs: RestoreResult | undefined;
   let vr: VerifyResult | undefined;
   let targetId: string | undefined;
-  let strategy: 'pre-copy' | 'stop-and-copy' = 'stop-and-copy';
-  let measureFreezes: number[] = [];
-  let rtt = seconds(0);
-  let plannedAt = 0;
-  let dirtyRate = bytesPerSecond(0);
-  let probeRate = bytesPerSecond(0);
   try {
     path = await setUpDataPath({
       migrationId: id,
@@ -138,58 +125,11 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
       imageTransfer = sendImage(source, target, c.imageId, memory);
       imageTransfer.catch(() => undefined);
     }
-    const link = await measureLink(source, path, pre.sourceDir, clock);
-    rtt = link.rtt;
-    probeRate = bytesPerSecond(link.sample.bytes / link.sample.duration);
-    const cm = await measureContainer({
-      source,
-      containerId: c.id,
-      sourceDir: pre.sourceDir,
-      pagedelta: pre.sourcePagedelta,
-      dirtyRate: req.strategy !== 'stop-and-copy',
-      interval: DIRTY_INTERVAL,
-      memoryEstimate: memory,
-      clock,
-      runningOn: srcLabel,
-    });
-    memory = cm.memory;
-    measureFreezes = cm.checkpoints.map((x) => x.freeze);
-    if (cm.dirty !== undefined) dirtyRate = bytesPerSecond(cm.dirty.volume / cm.dirty.interval);
-    const rootfsDiff = await upperDirSize(source, c.graphDriver.data.UpperDir);
-    const inputs = planInputs({
-      link,
-      container: cm,
-      rootfsDiff,
-      processes: 1,
-      policy: req.policy,
-      dirtyTracking: pre.sourceFacts.dirtyTracking,
-      restoreMode: req.restoreMode ?? 'pages-by-reference',
-    });
-    plan = planMigration(inputs);
-    plannedAt = clock.now();
-    const choice = req.strategy ?? 'auto';
-    strategy =
-      choice !== 'auto'
-        ? choice
-        : plan.strategy === 'pre-copy' || plan.strategy === 'hybrid'
-          ? 'pre-copy'
-          : 'stop-and-copy';
-    log({
-      phase: 'plan',
-      message: `RTT ${(link.rtt * 1000).toFixed(1)} ms, probe ${((link.sample.bytes / link.sample.duration) * 8e-6).toFixed(1)} Mbit/s, M ${(memory / 1048576).toFixed(1)} MiB, D ${(dirtyRate / 1048576).toFixed(2)} MiB/s; plan: ${planHeadline(plan)}; using ${strategy}`,
-      predictedDowntime: plan.downtime,
-      eta: plan.totalTime,
-      elapsed: seconds(elapsed()),
-    });
-    const deadline = seconds(
-      startedAt + overallDeadline(req.deadline, plan.inputs.policy.timeBudget, memory),
-    );
+    prep = await prepare({ req, pre, source, path, startedAt, deps, runningOn: srcLabel });
+    memory = prep.memory;
     await step({ kind: 'copying' });
-    const last = cm.checkpoints[cm.checkpoints.length - 1]!;
-    if (strategy === 'pre-copy') {
+    if (prep.precopy !== undefined) {
       phase = 'precopy';
-      if (cm.checkpoints.length > 1)
-        await dropRound(source.shell, pre.sourceDir, sourceRoundDir(pre.sourceDir, 0));
       pc = await precopy({
         source,
         target,
@@ -198,21 +138,19 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
         targetDir: pre.targetDir,
         pagedelta: pre.sourcePagedelta,
         path,
-        first: { ...last, index: cm.checkpoints.length - 1 },
-        controller: startController(inputs),
+        first: prep.precopy.first,
+        decider: prep.precopy.decider,
         memory,
-        rtt,
+        rtt: prep.rtt,
         startedAt,
-        deadline,
-        predictedTotal: plan.totalTime,
+        deadline: prep.deadline,
+        predictedTotal: prep.plan?.totalTime,
         clock,
         log,
         hooks: req.hooks,
         runningOn: srcLabel,
       });
-    } else {
-      for (const k of cm.checkpoints.keys())
-        await dropRound(source.shell, pre.sourceDir, sourceRoundDir(pre.sourceDir, k));
+      memory = pc.memory;
     }
     phase = 'transfer';
     if (imageTransfer !== undefined) await imageTransfer;
@@ -233,8 +171,8 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
       path,
       last: pc?.last,
       memory,
-      bandwidth: pc?.controller.bandwidth ?? probeRate,
-      rtt,
+      bandwidth: pc?.decider.bandwidth ?? prep.bandwidth,
+      rtt: prep.rtt,
       onFrozen: async () => {
         frozen = true;
         phase = 'transfer';
@@ -304,20 +242,20 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
     from: srcLabel,
     to: tgtLabel,
     targetContainerId: targetId,
-    plan,
-    strategy,
-    rtt,
-    bandwidth: pc?.controller.bandwidth ?? probeRate,
+    plan: prep.plan,
+    strategy: prep.strategy,
+    rtt: prep.rtt,
+    bandwidth: pc?.decider.bandwidth ?? prep.bandwidth,
     memory,
-    dirtyRate,
-    measureFreezes: measureFreezes.map((x) => seconds(x)),
+    dirtyRate: prep.dirtyRate,
+    measureFreezes: prep.measureFreezes,
     rounds,
     stopReason: pc?.stopReason ?? 'stop-and-copy: no pre-copy rounds',
     downtime: seconds(rs.runningAt - fin.frozenAt),
     workloadGap: vr.workloadGapMs === undefined ? undefined : seconds(vr.workloadGapMs / 1000),
     totalTime: seconds(elapsed()),
-    timeFromPlan: seconds(clock.now() - plannedAt),
-    bytesOnWire: bytes(rounds.reduce((s, r) => s + r.bytes, 0) + PROBE_BYTES * PROBE_REPEATS),
+    timeFromPlan: seconds(clock.now() - prep.plannedAt),
+    bytesOnWire: bytes(rounds.reduce((s, r) => s + r.bytes, 0) + prep.probeBytes),
     dataPath: { kind: path.kind, reason: path.reason },
     restoreMode: req.restoreMode ?? 'pages-by-reference',
     restore: {

@@ -1,14 +1,15 @@
 /**
  * Phase 3, pre-copy rounds. This kernel has no soft-dirty tracking, so every round is a full
  * `--leave-running` checkpoint on the source, and `pagedelta` sends only the pages whose content changed
- * since the previous round; the target rebuilds a complete image directory after every round. The online
- * controller (`provider/model`) decides after each round whether to go on, switch over or abort.
+ * since the previous round; the target rebuilds a complete image directory after every round. A
+ * `RoundDecider` (the online controller of `provider/model`, or a fixed stop rule) decides after each round
+ * whether to go on, switch over or abort.
  */
 import { MigrationAborted } from '../errors';
 import type { ConnectedHost } from '../hosts/connect';
-import { controllerStep, type ControllerDecision, type ControllerState } from '../model';
-import { seconds, type Bytes, type Duration } from '../units';
+import { bytes, seconds, type Bytes, type Duration } from '../units';
 import type { DataPath } from './data-path';
+import type { RoundDecider, RoundVerdict } from './round-deciders';
 import {
   checkpoint,
   diff,
@@ -42,7 +43,7 @@ export interface RoundRecord {
   readonly transferTime: Duration;
   /** From the checkpoint's start to the end of the send. */
   readonly duration: Duration;
-  /** The controller's decision after the round (pre-copy rounds only). */
+  /** The decider's verdict after the round (pre-copy rounds only). */
   readonly decision?: string;
 }
 
@@ -62,10 +63,10 @@ export interface PrecopyInput {
   readonly pagedelta: string;
   /** The data path. */
   readonly path: DataPath;
-  /** The newest checkpoint already taken on the source (from measure), sent as the first round. */
+  /** The newest checkpoint already taken on the source, sent as the first round. */
   readonly first: CheckpointResult & { readonly index: number };
-  /** The controller, started from the planning inputs. */
-  readonly controller: ControllerState;
+  /** Decides after each round: the online controller, or a fixed stop rule. */
+  readonly decider: RoundDecider;
   /** Memory size, bytes (time limits). */
   readonly memory: Bytes;
   /** Link RTT, seconds (time limits). */
@@ -74,8 +75,8 @@ export interface PrecopyInput {
   readonly startedAt: Duration;
   /** Absolute clock reading of the overall deadline. */
   readonly deadline: Duration;
-  /** Predicted total time of the plan, for the ETA. */
-  readonly predictedTotal: Duration;
+  /** Predicted total time of the plan, for the ETA (absent without a plan). */
+  readonly predictedTotal: Duration | undefined;
   /** Clock. */
   readonly clock: Clock;
   /** Progress. */
@@ -94,16 +95,18 @@ export interface PrecopyResult {
   readonly last: { readonly index: number; readonly dir: string };
   /** Why it stopped iterating. */
   readonly stopReason: string;
-  /** The controller's last decision. */
-  readonly decision: ControllerDecision;
-  /** The controller's final state. */
-  readonly controller: ControllerState;
+  /** The decider's last verdict. */
+  readonly decision: RoundVerdict;
+  /** The decider after the last round (its bandwidth is the latest estimate, bytes/s). */
+  readonly decider: RoundDecider;
+  /** M as the last round's image shows it (pages times 4 KiB), bytes. */
+  readonly memory: Bytes;
 }
 
-/** Runs pre-copy rounds until the controller says switch over (or aborts: `MigrationAborted`). */
+/** Runs pre-copy rounds until the decider says switch over (or aborts: `MigrationAborted`). */
 export async function precopy(i: PrecopyInput): Promise<PrecopyResult> {
   const rounds: RoundRecord[] = [];
-  let state = i.controller;
+  let decider = i.decider;
   let current: CheckpointResult & { index: number } = { ...i.first };
   let prevDir: string | undefined;
   for (;;) {
@@ -123,19 +126,24 @@ export async function precopy(i: PrecopyInput): Promise<PrecopyResult> {
       d,
       current.index,
       prevDir === undefined,
-      state.bandwidth,
+      decider.bandwidth,
       i.rtt,
       i.runningOn,
     );
     const now = i.clock.now();
     const duration = seconds(Math.max(now - current.startedAt, 0.001));
-    const step = controllerStep(
-      state,
-      { sent: sent.bytes, transferTime: sent.duration, duration },
+    const step = decider.decide(
+      {
+        sent: sent.bytes,
+        transferTime: sent.duration,
+        duration,
+        pagesSent: d.summary.pagesSent,
+        pagesUnchanged: d.summary.pagesUnchanged,
+      },
       seconds(now - i.startedAt),
     );
-    state = step.state;
-    const decision = step.decision;
+    decider = step.next;
+    const decision = step.verdict;
     rounds.push({
       index: current.index,
       kind: 'precopy',
@@ -154,8 +162,8 @@ export async function precopy(i: PrecopyInput): Promise<PrecopyResult> {
       phase: 'precopy',
       round: rounds.length,
       bytes: sent.bytes,
-      rate: state.bandwidth,
-      eta: seconds(Math.max(0, i.predictedTotal - elapsed)),
+      rate: decider.bandwidth,
+      ...(i.predictedTotal === undefined ? {} : { eta: seconds(Math.max(0, i.predictedTotal - elapsed)) }),
       predictedDowntime: decision.predictedDowntime,
       elapsed,
       message: `round ${rounds.length}: sent ${(sent.bytes / 1048576).toFixed(1)} MiB (${d.summary.pagesSent}/${d.summary.pagesTotal} pages) in ${sent.duration.toFixed(2)} s, freeze ${(current.freeze * 1000).toFixed(0)} ms; ${decision.action}: ${decision.reason}`,
@@ -181,7 +189,8 @@ export async function precopy(i: PrecopyInput): Promise<PrecopyResult> {
         last: { index: current.index, dir: current.dir },
         stopReason,
         decision,
-        controller: state,
+        decider,
+        memory: bytes(Math.max(d.summary.pagesTotal * d.summary.pageSize, 1)),
       };
     }
     prevDir = current.dir;

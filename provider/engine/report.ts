@@ -34,8 +34,8 @@ export interface MigrationReport {
   readonly to: string;
   /** Id of the container on the target. */
   readonly targetContainerId: string;
-  /** The plan made after the measurements. */
-  readonly plan: MigrationPlan;
+  /** The plan made after the measurements (absent when a fixed stop rule drove pre-copy). */
+  readonly plan: MigrationPlan | undefined;
   /** The strategy used. */
   readonly strategy: 'pre-copy' | 'stop-and-copy';
   /** Measured link RTT, seconds. */
@@ -84,26 +84,37 @@ export function reportToMarkdown(r: MigrationReport): string {
   const p = r.plan;
   const precopyRounds = r.rounds.filter((x) => x.kind === 'precopy').length;
   // an imposed strategy is compared with the plan's prediction for that strategy
-  const alt = r.strategy !== p.strategy ? p.alternatives.find((a) => a.strategy === r.strategy) : undefined;
-  const pred = alt ?? {
-    downtime: p.downtime,
-    totalTime: p.totalTime,
-    bytesOnWire: p.bytesOnWire,
-    rounds: p.rounds.length,
-  };
+  const alt =
+    p !== undefined && r.strategy !== p.strategy
+      ? p.alternatives.find((a) => a.strategy === r.strategy)
+      : undefined;
+  const pred =
+    alt ??
+    (p === undefined
+      ? undefined
+      : {
+          downtime: p.downtime,
+          totalTime: p.totalTime,
+          bytesOnWire: p.bytesOnWire,
+          rounds: p.rounds.length,
+        });
+  const predicted = <T>(f: (x: NonNullable<typeof pred>) => T, show: (v: T) => string): string =>
+    pred === undefined ? 'not planned' : show(f(pred));
   const lines = [
     `# Migration ${r.migrationId}: ${r.container} ${r.from} -> ${r.to}`,
     '',
-    `Strategy **${r.strategy}** (planned: ${p.strategy}), ${precopyRounds} pre-copy round(s), data path **${r.dataPath.kind}** (${r.dataPath.reason}).`,
+    `Strategy **${r.strategy}** (planned: ${p?.strategy ?? 'nothing, a fixed stop rule decided'}), ${precopyRounds} pre-copy round(s), data path **${r.dataPath.kind}** (${r.dataPath.reason}).`,
     '',
     `| | predicted${alt ? ` (${alt.strategy}, imposed)` : ''} | measured |`,
     '|---|---|---|',
-    `| downtime | ${ms(pred.downtime)} | ${ms(r.downtime)}${r.workloadGap !== undefined ? ` (workload saw ${ms(r.workloadGap)})` : ''} |`,
-    `| total time (from the plan) | ${ms(pred.totalTime)} | ${ms(r.timeFromPlan)} (${ms(r.totalTime)} with preflight and measurement) |`,
-    `| bytes on the wire | ${mb(pred.bytesOnWire)} | ${mb(r.bytesOnWire)} |`,
-    `| pre-copy rounds | ${pred.rounds} | ${precopyRounds} |`,
+    `| downtime | ${predicted((x) => x.downtime, ms)} | ${ms(r.downtime)}${r.workloadGap !== undefined ? ` (workload saw ${ms(r.workloadGap)})` : ''} |`,
+    `| total time (from the plan) | ${predicted((x) => x.totalTime, ms)} | ${ms(r.timeFromPlan)} (${ms(r.totalTime)} with preflight and measurement) |`,
+    `| bytes on the wire | ${predicted((x) => x.bytesOnWire, mb)} | ${mb(r.bytesOnWire)} |`,
+    `| pre-copy rounds | ${predicted((x) => x.rounds, String)} | ${precopyRounds} |`,
     '',
-    `Link: RTT ${ms(r.rtt)}, bandwidth ${((r.bandwidth * 8) / 1e6).toFixed(1)} Mbit/s. Memory ${mb(r.memory)}, dirty rate ${mb(r.dirtyRate as number as Bytes)}/s.`,
+    p === undefined
+      ? `Nothing measured before the rounds (a fixed stop rule); the last round sent at ${((r.bandwidth * 8) / 1e6).toFixed(1)} Mbit/s. Memory ${mb(r.memory)}.`
+      : `Link: RTT ${ms(r.rtt)}, bandwidth ${((r.bandwidth * 8) / 1e6).toFixed(1)} Mbit/s. Memory ${mb(r.memory)}, dirty rate ${mb(r.dirtyRate as number as Bytes)}/s.`,
     `Stopped iterating: ${r.stopReason}`,
     '',
     '| round | kind | pages sent / total | bytes | freeze | delta | transfer | round time |',

@@ -5,7 +5,7 @@
 import type { HostConfig } from '../config/clusters';
 import type { MigrationPhase } from '../errors';
 import type { ConnectedHost } from '../hosts/connect';
-import type { MigrationPolicy } from '../model';
+import type { MigrationPolicy, PageStats, StopRule } from '../model';
 import type { Bytes, BytesPerSecond, Duration } from '../units';
 import type { JournalStore } from './journal';
 
@@ -53,6 +53,12 @@ export interface MigrationRequest {
   readonly policy?: MigrationPolicy;
   /** Strategy: `auto` (default) lets the planner choose. */
   readonly strategy?: StrategyChoice;
+  /**
+   * Pre-copy stopped by this fixed rule over the rounds' page counts (e.g. `PHAUL_RULE`, `LXD_RULE`)
+   * instead of the planner and the online controller. Nothing is measured or planned first (the report has
+   * no plan) and `strategy` is ignored. Meant for baselines in benchmarks.
+   */
+  readonly stopRule?: StopRule<PageStats>;
   /**
    * Optional probe run on the target host after the restore, through its shell (the Docker runtime
    * interface has no exec): argv with env `FERRY_CONTAINER_ID` and `FERRY_CONTAINER_PID` set. Exit 0 = ok.

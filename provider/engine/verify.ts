@@ -15,10 +15,17 @@ export function probeArgv(probe: readonly string[], containerId: string, pid: nu
   return ['env', `FERRY_CONTAINER_ID=${containerId}`, `FERRY_CONTAINER_PID=${pid}`, ...probe];
 }
 
-/** The `gap_ms=<n>` the dirtier workload prints after it was stopped (its own downtime view), if any. */
+/**
+ * The dirtier workload's own view of the downtime, milliseconds, from the target's log: its `gap_ms=<n>`
+ * line (printed after the first tick that came late), else the newest `max_gap_ms=<n>` of its verify lines
+ * (the longest gap of its life, so it still holds the downtime when the engine's log copier missed the
+ * `gap_ms` line right after the restore). `undefined` for other workloads.
+ */
 export function parseWorkloadGap(logs: string): number | undefined {
   const m = /^gap_ms=(\d+)/m.exec(logs);
-  return m ? Number(m[1]) : undefined;
+  if (m) return Number(m[1]);
+  const max = [...logs.matchAll(/\bmax_gap_ms=(\d+)/g)];
+  return max.length > 0 ? Number(max[max.length - 1]![1]) : undefined;
 }
 
 /** What verification found. */

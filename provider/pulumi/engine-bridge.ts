@@ -140,6 +140,8 @@ export async function moveContainer(req: MoveRequest): Promise<MoveResult> {
     },
   );
   const plan = report.plan;
+  // the provider never sets a fixed stop rule, so the engine always planned
+  if (plan === undefined) throw new Error(`internal: migration ${report.migrationId} reported no plan`);
   const summary: MigrationSummary = {
     migrationId: report.migrationId,
     from: report.from,

@@ -2,12 +2,10 @@ import { interference } from '../../bench/interference';
 import { dirtier, REDIS_WORKLOAD } from '../../bench/matrix';
 import { describeError, failureClass, specOf } from '../../bench/runner';
 import { copyArgv, dockerArgv } from '../../bench/strategies/hand-made';
-import { pageStats } from '../../bench/strategies/fixed-rule';
 import { RelayedPath } from '../../bench/strategies/types';
 import { dirtierSpec, mergeTicks, workloadView } from '../../bench/workloads/dirtier';
 import { redisSpec, redisView } from '../../bench/workloads/redis';
 import { CommandFailed, MigrationAborted } from '../../provider/errors';
-import { PHAUL_RULE } from '../../provider/model';
 
 const tick = (n: number, ms: number): string => `tick=${n} t=${BigInt(ms) * 1_000_000n} dirtied=0 ok=1`;
 
@@ -90,14 +88,6 @@ describe('strategies (pure parts)', () => {
     expect(a[4]).toBe("/a b/it's");
     expect(a.slice(5, 10)).toEqual(['-F', '/k/ssh_config', '-p', '22', '198.18.1.12']);
     expect(a[10]).toBe(`sh -c 'mkdir -p -- "$1" && exec tar -C "$1" -xf -' sh /t/dir`);
-  });
-
-  it('fixed rules read the real page counts', () => {
-    const h = [
-      pageStats({ pagesSent: 16400, pagesUnchanged: 0 }),
-      pageStats({ pagesSent: 60, pagesUnchanged: 16340 }),
-    ];
-    expect(PHAUL_RULE.decide(h).stop).toBe(true);
   });
 
   it('classifies failures for counting', () => {

@@ -5,6 +5,8 @@
  */
 import { Readable } from 'node:stream';
 import { migrate } from '../../provider/engine/migrate';
+import { FIXED_RULE_ROUND_CAP } from '../../provider/engine/round-deciders';
+import { LXD_RULE } from '../../provider/model';
 import { reportToMarkdown, type MigrationReport } from '../../provider/engine/report';
 import type { Testbed } from '../../provider/testbed';
 import { workloadSpec } from '../../provider/cli/run-command';
@@ -33,7 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const n of [NAME, `${NAME}-idle`, `${NAME}-hot`, `${NAME}-img`, `${NAME}-base`]) {
+  for (const n of [NAME, `${NAME}-idle`, `${NAME}-rule`, `${NAME}-hot`, `${NAME}-img`, `${NAME}-base`]) {
     await h?.ha.runtime.remove(n, { force: true });
     await h?.hb.runtime.remove(n, { force: true });
   }
@@ -55,7 +57,7 @@ function expectSane(r: MigrationReport): void {
   expect(r.downtime).toBeGreaterThan(0);
   expect(r.rounds[r.rounds.length - 1]?.kind).toBe('final');
   expect(r.rounds.filter((x) => x.kind === 'precopy').length).toBeLessThanOrEqual(
-    r.plan.inputs.policy.maxRounds,
+    r.plan?.inputs.policy.maxRounds ?? FIXED_RULE_ROUND_CAP,
   );
 }
 
@@ -127,11 +129,33 @@ describe('migrate on the test bed', () => {
     await sleep(1000);
     const r = await migrate({ container: name, source: h.a, target: h.b, ...keys() }, testDeps());
     expectSane(r);
-    expect(r.strategy).toBe(r.plan.strategy === 'stop-and-copy' ? 'stop-and-copy' : 'pre-copy');
+    expect(r.strategy).toBe(r.plan?.strategy === 'stop-and-copy' ? 'stop-and-copy' : 'pre-copy');
     expect(r.rounds.filter((x) => x.kind === 'precopy').length).toBeLessThanOrEqual(1);
     // nothing changes between rounds: the final round sends (almost) no pages
     if (r.strategy === 'pre-copy') expect(r.rounds[r.rounds.length - 1]!.pagesSent).toBeLessThan(64);
     expect(await copies(h.hb, name)).toEqual(['running']);
+  });
+
+  it('a fixed stop rule (LXD) drives pre-copy: nothing measured or planned', async () => {
+    const name = `${NAME}-rule`;
+    await startDirtier(h.ha, name, ['--mib', '16', '--dirty-mib-s', '1', '--tick-ms', '100']);
+    await sleep(1000);
+    const r = await migrate(
+      { container: name, source: h.a, target: h.b, stopRule: LXD_RULE, ...keys() },
+      testDeps(),
+    );
+    expectSane(r);
+    expect(r.plan).toBeUndefined();
+    expect(r.measureFreezes).toEqual([]);
+    expect(r.strategy).toBe('pre-copy');
+    // LXD's rule: round 0 sends everything (0 % unchanged), so at least a second round runs
+    const pre = r.rounds.filter((x) => x.kind === 'precopy');
+    expect(pre.length).toBeGreaterThanOrEqual(2);
+    expect(pre[0]!.pagesUnchanged).toBe(0);
+    expect(r.stopReason).toMatch(/^LXD/);
+    expect(reportToMarkdown(r)).toContain('not planned');
+    expect(await copies(h.hb, name)).toEqual(['running']);
+    expect(await copies(h.ha, name)).toEqual([]);
   });
 
   it('a hot container (dirty rate above the bandwidth) does not iterate forever', async () => {

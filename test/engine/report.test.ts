@@ -78,6 +78,9 @@ describe('reportToMarkdown', () => {
       '| predicted (stop-and-copy, imposed) |',
     ],
     [{ imageSent: true }, 'Image sent: yes'],
+    [{ plan: undefined }, '| downtime | not planned | 3.71 s'],
+    [{ plan: undefined }, '(planned: nothing, a fixed stop rule decided)'],
+    [{ plan: undefined }, 'Nothing measured before the rounds (a fixed stop rule)'],
   ])('renders %j', (change, text) => {
     expect(reportToMarkdown({ ...base, ...change })).toContain(text);
   });
