@@ -3,6 +3,7 @@
  * receiver's `echo`, bandwidth with its `sink`), and the container's memory size and dirty rate from two
  * quick `--leave-running` checkpoints taken on the source (compared locally with pagedelta; nothing is sent).
  */
+import { InvalidInput } from '../errors';
 import type { ConnectedHost } from '../hosts/connect';
 import type { RemoteProcess } from '../hosts/remote-shell';
 import { parseDu } from '../hosts/commands/files';
@@ -15,11 +16,52 @@ import { changedBytes } from './pagedelta';
 import { SHORT_STEP } from './timeouts';
 import type { Clock } from './types';
 
-/** Bytes sent by the bandwidth probe. */
-export const PROBE_BYTES: Bytes = mib(12);
+/** First size of the bandwidth probe, bytes; each next send doubles it. */
+export const PROBE_START: Bytes = mib(2);
 
-/** Sends of each probe size (the fastest counts: a one-off stall must not set the plan). */
-export const PROBE_REPEATS = 2;
+/** Largest probe send, bytes. */
+export const PROBE_MAX: Bytes = mib(32);
+
+/** The probe stops growing once a send takes this long (net of the send overhead), seconds. */
+export const PROBE_TARGET_TIME: Duration = seconds(0.25);
+
+/** Sends shorter than this (net) are too short to time well; used only when no longer send exists. */
+export const PROBE_MIN_TIME: Duration = seconds(0.1);
+
+/** Sends of nothing, to time the per-send overhead (the fastest counts). */
+export const PROBE_EMPTY_SENDS = 2;
+
+/** One bandwidth probe send: its size (bytes) and its duration net of the send overhead (seconds). */
+export interface ProbeSend {
+  /** Bytes sent. */
+  readonly bytes: Bytes;
+  /** Seconds, net of the send overhead. */
+  readonly net: Duration;
+}
+
+/**
+ * The probe's next size after `sends` (oldest first), or `undefined` when it has enough: sizes double from
+ * {@link PROBE_START} until a send takes {@link PROBE_TARGET_TIME} or {@link PROBE_MAX} was sent. So a slow
+ * link costs a few MiB and a fast one at most 62 MiB, each about half a second.
+ */
+export function nextProbeSize(sends: readonly ProbeSend[]): Bytes | undefined {
+  const last = sends[sends.length - 1];
+  if (last === undefined) return PROBE_START;
+  if (last.net >= PROBE_TARGET_TIME || last.bytes >= PROBE_MAX) return undefined;
+  return bytes(Math.min(last.bytes * 2, PROBE_MAX));
+}
+
+/**
+ * The bandwidth sample of a finished probe: the fastest rate among sends of at least
+ * {@link PROBE_MIN_TIME} (a one-off stall must not set the plan), else the longest send.
+ */
+export function probeSample(sends: readonly ProbeSend[]): TransferSample {
+  if (sends.length === 0) throw new InvalidInput('sends', sends, 'at least one probe send');
+  const timed = sends.filter((x) => x.net >= PROBE_MIN_TIME);
+  const pool = timed.length > 0 ? timed : [sends.reduce((a, b) => (b.net > a.net ? b : a))];
+  const best = pool.reduce((a, b) => (b.bytes / b.net > a.bytes / a.net ? b : a));
+  return { bytes: best.bytes, duration: seconds(Math.max(best.net, 0.001)) };
+}
 
 /** Echo exchanges of the RTT probe. */
 export const PROBE_ECHOES = 5;
@@ -32,6 +74,8 @@ export interface LinkMeasurement {
   readonly sendOverhead: Duration;
   /** The bandwidth probe, with `sendOverhead` subtracted. */
   readonly sample: TransferSample;
+  /** Bytes all probe sends put on the wire. */
+  readonly probeBytes: Bytes;
 }
 
 /** What the container measurement found. */
@@ -105,23 +149,28 @@ export async function measureLink(
   }
   const empty = `${sourceDir}/probe-empty`;
   const zeros = `${sourceDir}/probe-zeros`;
-  await run(
-    source.shell,
-    ['sh', '-c', ': > "$1" && head -c "$3" /dev/zero > "$2"', 'sh', empty, zeros, String(PROBE_BYTES)],
-    {
+  const fill = (size: Bytes): Promise<unknown> =>
+    run(source.shell, ['sh', '-c', 'head -c "$2" /dev/zero > "$1"', 'sh', zeros, String(size)], {
       timeout: SHORT_STEP,
-    },
-  );
+    });
+  await run(source.shell, ['sh', '-c', ': > "$1"', 'sh', empty], { timeout: SHORT_STEP });
   try {
     let overhead = Infinity;
-    let full = Infinity;
-    for (let k = 0; k < PROBE_REPEATS; k++) {
+    for (let k = 0; k < PROBE_EMPTY_SENDS; k++)
       overhead = Math.min(overhead, (await path.send(empty, ['sink'], timeout)).duration);
-      full = Math.min(full, (await path.send(zeros, ['sink'], timeout)).duration);
+    const sends: ProbeSend[] = [];
+    for (let size = nextProbeSize(sends); size !== undefined; size = nextProbeSize(sends)) {
+      await fill(size);
+      const full = (await path.send(zeros, ['sink'], timeout)).duration;
+      // never credit the link with more than twice what the whole send showed
+      sends.push({ bytes: size, net: seconds(Math.max(full - overhead, full / 2)) });
     }
-    // never credit the link with more than twice what the whole send showed
-    const duration = seconds(Math.max(full - overhead, full / 2, 0.001));
-    return { rtt: seconds(rtt), sendOverhead: seconds(overhead), sample: { bytes: PROBE_BYTES, duration } };
+    return {
+      rtt: seconds(rtt),
+      sendOverhead: seconds(overhead),
+      sample: probeSample(sends),
+      probeBytes: bytes(sends.reduce((n, x) => n + x.bytes, 0)),
+    };
   } finally {
     await run(source.shell, ['rm', '-f', '--', empty, zeros], { timeout: SHORT_STEP }).catch(() => undefined);
   }
@@ -147,6 +196,11 @@ export interface ContainerMeasureInput {
   readonly clock: Clock;
   /** `cluster/host` of the source. */
   readonly runningOn: string;
+  /**
+   * Work to overlap with the interval between the two checkpoints (the link probe), run after round 0;
+   * the second checkpoint waits for it.
+   */
+  readonly between?: () => Promise<void>;
 }
 
 /** Takes round 0 (and round 1) as `--leave-running` checkpoints on the source and measures M and D. */
@@ -166,6 +220,7 @@ export async function measureContainer(i: ContainerMeasureInput): Promise<Contai
     );
   const c0 = await take(0);
   const stat = await imageStat(i.source.shell, i.pagedelta, c0.dir);
+  await i.between?.();
   if (!i.dirtyRate)
     return { memory: stat.memory, otherFiles: stat.files, dirty: undefined, checkpoints: [c0] };
   const wait = i.interval - (i.clock.now() - c0.startedAt);

@@ -9,7 +9,7 @@
 import { planHeadline, planMigration, startController, type MigrationPlan } from '../model';
 import { bytes, bytesPerSecond, seconds, type Bytes, type BytesPerSecond, type Duration } from '../units';
 import type { DataPath } from './data-path';
-import { measureContainer, measureLink, PROBE_BYTES, PROBE_REPEATS, upperDirSize } from './measure';
+import { measureContainer, measureLink, upperDirSize, type LinkMeasurement } from './measure';
 import { planInputs } from './plan-inputs';
 import type { PreflightResult } from './preflight';
 import { controllerDecider, ruleDecider, type RoundDecider } from './round-deciders';
@@ -113,8 +113,7 @@ async function fixedRule(i: PrepareInput): Promise<Preparation> {
 async function planned(i: PrepareInput): Promise<Preparation> {
   const { pre, req, source, path, deps } = i;
   const c = pre.container;
-  const link = await measureLink(source, path, pre.sourceDir, deps.clock);
-  const probeRate = bytesPerSecond(link.sample.bytes / link.sample.duration);
+  let measured: LinkMeasurement | undefined;
   const cm = await measureContainer({
     source,
     containerId: c.id,
@@ -125,7 +124,13 @@ async function planned(i: PrepareInput): Promise<Preparation> {
     memoryEstimate: bytes(Math.max(pre.containerFacts.memoryEstimate, 64 * 1024 * 1024)),
     clock: deps.clock,
     runningOn: i.runningOn,
+    // the link probe runs in the interval between the two checkpoints instead of before them
+    between: async () => {
+      measured = await measureLink(source, path, pre.sourceDir, deps.clock);
+    },
   });
+  const link = measured!;
+  const probeRate = bytesPerSecond(link.sample.bytes / link.sample.duration);
   const memory = cm.memory;
   const dirtyRate =
     cm.dirty === undefined ? bytesPerSecond(0) : bytesPerSecond(cm.dirty.volume / cm.dirty.interval);
@@ -164,7 +169,7 @@ async function planned(i: PrepareInput): Promise<Preparation> {
     bandwidth: probeRate,
     dirtyRate,
     measureFreezes: cm.checkpoints.map((x) => x.freeze),
-    probeBytes: bytes(PROBE_BYTES * PROBE_REPEATS),
+    probeBytes: link.probeBytes,
     plan,
     plannedAt,
     strategy,

@@ -5,6 +5,7 @@ import { bytes, mib, millis, seconds } from '../../provider/units';
 const link = {
   rtt: millis(50),
   sendOverhead: seconds(0.25),
+  probeBytes: mib(6),
   sample: { bytes: mib(12), duration: seconds(1) },
 };
 const container = (dirty?: number) => ({
