@@ -83,8 +83,16 @@ export const RTT: Profile = {
   ],
 };
 
+/** `redis`: the real program on the bed's default link, 4 strategies x 3 repetitions (12 runs). */
+export const REDIS: Profile = { ...QUICK, name: 'redis', workloads: [REDIS_WORKLOAD] };
+
 /** The profiles by name. */
-export const PROFILES: Readonly<Record<string, Profile>> = { quick: QUICK, rtt: RTT, full: FULL };
+export const PROFILES: Readonly<Record<string, Profile>> = {
+  quick: QUICK,
+  redis: REDIS,
+  rtt: RTT,
+  full: FULL,
+};
 
 /** Bytes per second of a link. */
 export const linkBytesPerSecond = (l: LinkSpec): number => (l.mbit * 1e6) / 8;

@@ -16,6 +16,14 @@ if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || 
 fi
 [ -f "$CLUSTERS" ] || { echo "no test bed at $STATE_DIR (bin/ferry testbed up)" >&2; exit 1; }
 
+socks=$(node -e 'for (const c of require(process.argv[1]).clusters) for (const h of c.hosts) console.log(h.dockerSocket)' "$CLUSTERS")
+# already there: every engine holds the image under one id
+ids=$(for sock in $socks; do docker -H "unix://$sock" image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || echo missing; done | sort -u)
+if [ -n "$ids" ] && [ "$(echo "$ids" | wc -l)" -eq 1 ] && [ "$ids" != missing ]; then
+  echo "$IMAGE $ids in every engine of the test bed"
+  exit 0
+fi
+
 root=$(mktemp -d /tmp/ferry-bench-redis.XXXXXX)
 trap 'rm -rf -- "$root"' EXIT
 mkdir -p "$root/bin" "$root/tmp" "$root/etc"
@@ -39,7 +47,7 @@ echo 'root:x:0:' >"$root/etc/group"
 
 # import once, then save/load so that every engine holds the same image id (Ferry checks the target by id)
 first=
-for sock in $(node -e 'for (const c of require(process.argv[1]).clusters) for (const h of c.hosts) console.log(h.dockerSocket)' "$CLUSTERS"); do
+for sock in $socks; do
   if [ -z "$first" ]; then
     first=$sock
     tar -C "$root" -cf - . | docker -H "unix://$sock" import --change 'ENV PATH=/bin' --change 'CMD ["/bin/sh"]' - "$IMAGE" >/dev/null

@@ -10,7 +10,7 @@ import { bytes, seconds, type Bytes } from '../units';
 import { DEFAULT_AUTHORIZED_KEYS, setUpDataPath, type DataPath } from './data-path';
 import { createTarget, finalRound, type FinalRoundResult } from './final-round';
 import { newJournal, transition, type Journal, type JournalEvent } from './journal';
-import { sendImage } from './image-transfer';
+import { describeImageTransfer, sendImage, type ImageTransferResult } from './image-transfer';
 import { phaseError } from './phase-errors';
 import { precopy, type PrecopyResult } from './precopy';
 import { preflight, type PreflightResult } from './preflight';
@@ -97,7 +97,8 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
   let phase: MigrationPhase = 'measure';
   let frozen = false;
   let memory: Bytes = bytes(Math.max(pre.containerFacts.memoryEstimate, 64 * 1024 * 1024));
-  let imageTransfer: Promise<unknown> | undefined;
+  let imageTransfer: Promise<ImageTransferResult> | undefined;
+  let image: ImageTransferResult | undefined;
   let path: DataPath | undefined;
   let prep: Preparation | undefined;
   let pc: PrecopyResult | undefined;
@@ -121,12 +122,25 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
     });
     await step({ kind: 'prepared' });
     say('measure', `data path: ${path.kind} (${path.reason})`);
-    if (!pre.imageOnTarget) {
-      imageTransfer = sendImage(source, target, c.imageId, memory);
-      imageTransfer.catch(() => undefined);
-    }
     prep = await prepare({ req, pre, source, path, startedAt, deps, runningOn: srcLabel });
     memory = prep.memory;
+    // the image shares the link with the rounds, after the probe (it would make the link look slower)
+    if (!pre.imageOnTarget) {
+      imageTransfer = sendImage({
+        source,
+        target,
+        path,
+        imageId: c.imageId,
+        clock,
+        runningOn: srcLabel,
+        sourceDir: pre.sourceDir,
+        targetDir: pre.targetDir,
+      }).then((r) => {
+        say('transfer', describeImageTransfer(r));
+        return r;
+      });
+      imageTransfer.catch(() => undefined);
+    }
     await step({ kind: 'copying' });
     if (prep.precopy !== undefined) {
       phase = 'precopy';
@@ -153,7 +167,7 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
       memory = pc.memory;
     }
     phase = 'transfer';
-    if (imageTransfer !== undefined) await imageTransfer;
+    if (imageTransfer !== undefined) image = await imageTransfer;
     phase = 'restore';
     targetId = await createTarget(target, c, id, srcLabel);
     await step({ kind: 'target-created', targetContainerId: targetId });
@@ -267,6 +281,7 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
     },
     rootfs: { copied: fin.rootfs.plan.copy, deleted: fin.rootfs.plan.remove },
     imageSent: !pre.imageOnTarget,
+    ...(image === undefined ? {} : { image }),
     notes,
   };
   say('cleanup', `done in ${report.totalTime.toFixed(1)} s`);

@@ -5,7 +5,9 @@
  * - `echo`: copies stdin to stdout (round-trip probe);
  * - `sink`: reads and discards stdin (bandwidth probe);
  * - `full N`: `pagedelta apply - <dir>/rounds/N` (the first round sent: complete images);
- * - `apply N`: `pagedelta apply <dir>/rounds/N-1 <dir>/rounds/N` (a delta against the previous round).
+ * - `apply N`: `pagedelta apply <dir>/rounds/N-1 <dir>/rounds/N` (a delta against the previous round);
+ * - `image`: stdin (a `docker save` tar) into `<dir>/.image.tar.partial`, renamed to `<dir>/image.tar`;
+ *   refused when `<dir>/image.tar` exists. Nothing else is done with it (`docker load` is run separately).
  * N is a round number without leading zeros, 0..999. A round is built in `rounds/.N.partial` and renamed
  * into place, so `rounds/N` is always a complete, valid image directory.
  */
@@ -37,6 +39,11 @@ refuse() { echo "ferry receive: refused: $1" >&2; exit 64; }
 case $cmd in
   echo) exec cat ;;
   sink) exec cat >/dev/null ;;
+  image)
+    [ ! -e "$dir/image.tar" ] || refuse "image exists"
+    rm -f "$dir/.image.tar.partial"
+    cat > "$dir/.image.tar.partial"
+    exec mv "$dir/.image.tar.partial" "$dir/image.tar" ;;
   'full '*) mode=full; n=\${cmd#full } ;;
   'apply '*) mode=apply; n=\${cmd#apply } ;;
   *) refuse "$cmd" ;;
@@ -62,9 +69,12 @@ mv "$tmp" "$out"
 `;
 }
 
-/** The SSH_ORIGINAL_COMMAND words of a round: `full N` (first round sent) or `apply N`. */
-export function receiveCommand(kind: 'full' | 'apply' | 'echo' | 'sink', round?: number): string[] {
-  if (kind === 'echo' || kind === 'sink') return [kind];
+/**
+ * The SSH_ORIGINAL_COMMAND words of a receiver command: a round (`full N` for the first round sent, else
+ * `apply N`; `round` 0..999) or one of the word-only commands `echo`, `sink` and `image`.
+ */
+export function receiveCommand(kind: 'full' | 'apply' | 'echo' | 'sink' | 'image', round?: number): string[] {
+  if (kind === 'echo' || kind === 'sink' || kind === 'image') return [kind];
   if (round === undefined || !Number.isInteger(round) || round < 0 || round > 999) {
     throw new InvalidInput('round', round, 'an integer 0..999');
   }

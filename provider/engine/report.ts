@@ -6,6 +6,7 @@ import type { MigrationPlan } from '../model';
 import { formatBytes, formatDuration, type Bytes, type BytesPerSecond, type Duration } from '../units';
 import type { DataPathKind } from './data-path';
 import type { RoundRecord } from './precopy';
+import type { ImageTransferResult } from './image-transfer';
 import type { RestoreMode } from './types';
 
 /** Where the switchover's time went on the target, seconds. */
@@ -72,6 +73,8 @@ export interface MigrationReport {
   readonly rootfs: { readonly copied: readonly string[]; readonly deleted: readonly string[] };
   /** Whether the image had to be sent to the target. */
   readonly imageSent: boolean;
+  /** How the image went, when the target lacked it. */
+  readonly image?: ImageTransferResult;
   /** Cleanup problems (the migration itself succeeded). */
   readonly notes: readonly string[];
 }
@@ -125,7 +128,7 @@ export function reportToMarkdown(r: MigrationReport): string {
     ),
     '',
     `Switchover: final checkpoint ${ms(r.restore.finalCheckpoint)}, final transfer ${ms(r.restore.finalTransfer)} (root fs ${ms(r.restore.rootfs)} in parallel), placing images ${ms(r.restore.place)}, engine start --checkpoint ${ms(r.restore.engineStart)} (${r.restoreMode}).`,
-    `Root fs: copied ${r.rootfs.copied.length ? r.rootfs.copied.join(', ') : 'nothing'}; deleted ${r.rootfs.deleted.length ? r.rootfs.deleted.join(', ') : 'nothing'}. Image sent: ${r.imageSent ? 'yes' : 'no (present on the target)'}.`,
+    `Root fs: copied ${r.rootfs.copied.length ? r.rootfs.copied.join(', ') : 'nothing'}; deleted ${r.rootfs.deleted.length ? r.rootfs.deleted.join(', ') : 'nothing'}. Image sent: ${r.image !== undefined ? `${mb(r.image.bytes)} over the ${r.image.path} path (save ${ms(r.image.save)}, send ${ms(r.image.send)}, load ${ms(r.image.load)}, beside the rounds)` : r.imageSent ? 'yes' : 'no (present on the target)'}.`,
   ];
   if (r.measureFreezes.length > 0)
     lines.push(`Measurement checkpoints froze the container ${r.measureFreezes.map(ms).join(', ')}.`);

@@ -41,9 +41,14 @@ export function restoreTimeout(memory: Bytes): Duration {
   return seconds(120 + memory / SLOW_LOCAL_RATE);
 }
 
-/** Time limit of moving a Docker image of `size` bytes between engines through the controlling machine. */
+/** Time limit of sending a Docker image tar of `size` bytes over the data path. */
 export function imageTransferTimeout(size: Bytes): Duration {
   return seconds(120 + size / SLOW_LINK_RATE);
+}
+
+/** Time limit of a `docker save` or `docker load` of `size` bytes on one host: 60 s + 2 x size at 20 MiB/s. */
+export function localImageTimeout(size: Bytes): Duration {
+  return seconds(2 * SHORT_STEP + (2 * size) / SLOW_LOCAL_RATE);
 }
 
 /**

@@ -35,7 +35,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const n of [NAME, `${NAME}-idle`, `${NAME}-rule`, `${NAME}-hot`, `${NAME}-img`, `${NAME}-base`]) {
+  for (const n of [
+    NAME,
+    `${NAME}-idle`,
+    `${NAME}-rule`,
+    `${NAME}-relay`,
+    `${NAME}-hot`,
+    `${NAME}-img`,
+    `${NAME}-base`,
+  ]) {
     await h?.ha.runtime.remove(n, { force: true });
     await h?.hb.runtime.remove(n, { force: true });
   }
@@ -158,6 +166,24 @@ describe('migrate on the test bed', () => {
     expect(await copies(h.ha, name)).toEqual([]);
   });
 
+  it('the relay fallback: every byte through the controlling machine, same result', async () => {
+    const name = `${NAME}-relay`;
+    await startDirtier(h.ha, name, ['--mib', '16', '--dirty-mib-s', '1', '--tick-ms', '100']);
+    await sleep(1000);
+    const r = await migrate(
+      { container: name, source: h.a, target: h.b, forceRelay: true, ...keys() },
+      testDeps(),
+    );
+    process.stderr.write(reportToMarkdown(r));
+    expect(r.dataPath.kind).toBe('relay');
+    expect(r.rounds[r.rounds.length - 1]?.kind).toBe('final');
+    expect(r.rounds.reduce((n, x) => n + x.pagesSent, 0)).toBeGreaterThanOrEqual(r.rounds[0]!.pagesTotal);
+    expect(await copies(h.hb, name)).toEqual(['running']);
+    expect(await copies(h.ha, name)).toEqual([]);
+    expect(await leftovers(h.ha, r.migrationId)).toBe('');
+    expect(await leftovers(h.hb, r.migrationId)).toBe('');
+  });
+
   it('a hot container (dirty rate above the bandwidth) does not iterate forever', async () => {
     const name = `${NAME}-hot`;
     await startDirtier(h.ha, name, ['--mib', '64', '--dirty-mib-s', '40', '--tick-ms', '50']);
@@ -203,9 +229,15 @@ describe('migrate on the test bed', () => {
       await h.ha.runtime.start(id);
       const imageId = (await h.ha.runtime.inspect(id))!.imageId;
       expect(await h.hb.runtime.imageExists(imageId)).toBe(false);
-      const r = await migrate({ container: name, source: h.a, target: h.b, ...keys() }, testDeps());
+      const deps = testDeps();
+      const r = await migrate({ container: name, source: h.a, target: h.b, ...keys() }, deps);
       expectSane(r);
       expect(r.imageSent).toBe(true);
+      // the tar crossed the direct source -> target path (not the relay through this machine)
+      const sent = deps.events.filter((e) => e.phase === 'transfer' && e.message.startsWith('image '));
+      expect(sent.map((e) => e.message)).toEqual([
+        expect.stringMatching(new RegExp(`^image ${imageId.slice(0, 19)} sent over the direct path: `)),
+      ]);
       expect(await h.hb.runtime.imageExists(imageId)).toBe(true);
       expect(await copies(h.hb, name)).toEqual(['running']);
       await h.hb.runtime.remove(name, { force: true });

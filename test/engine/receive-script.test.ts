@@ -48,7 +48,28 @@ describe('receive.sh', () => {
     expect(fs.readdirSync(path.join(dir, 'rounds')).sort()).toEqual(['1', '2']);
   });
 
+  it('stores an image tar (only there, via a temp name), and refuses a second one', () => {
+    const tar = Buffer.alloc(300_000, 7).toString('latin1');
+    expect(recv('image', tar)).toMatchObject({ code: 0, out: '' });
+    expect(fs.readFileSync(path.join(dir, 'image.tar'), 'latin1')).toBe(tar);
+    expect(fs.readdirSync(dir).sort()).toEqual(['image.tar', 'receive.sh']);
+    const again = recv('image', 'other');
+    expect(again.code).toBe(64);
+    expect(again.err).toContain('refused: image exists');
+    expect(fs.readFileSync(path.join(dir, 'image.tar'), 'latin1')).toBe(tar);
+  });
+
+  it('fails the image when the partial file cannot be written (no image.tar left)', () => {
+    fs.mkdirSync(path.join(dir, '.image.tar.partial', 'x'), { recursive: true });
+    expect(recv('image', 'data').code).not.toBe(0);
+    expect(fs.existsSync(path.join(dir, 'image.tar'))).toBe(false);
+  });
+
   it.each([
+    ['image 1'],
+    ['image ../x'],
+    ['image; id'],
+    ['images'],
     ['rm -rf /'],
     ['apply ../../etc'],
     ['apply 01'],
@@ -81,6 +102,7 @@ describe('receive.sh', () => {
   it.each<[Parameters<typeof receiveCommand>, string[]]>([
     [['echo'], ['echo']],
     [['sink'], ['sink']],
+    [['image'], ['image']],
     [
       ['full', 1],
       ['full', '1'],
