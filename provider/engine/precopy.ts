@@ -9,6 +9,7 @@ import { MigrationAborted } from '../errors';
 import type { ConnectedHost } from '../hosts/connect';
 import { bytes, seconds, type Bytes, type Duration } from '../units';
 import type { DataPath } from './data-path';
+import { remaining } from './timeouts';
 import type { RoundDecider, RoundVerdict } from './round-deciders';
 import {
   checkpoint,
@@ -129,6 +130,8 @@ export async function precopy(i: PrecopyInput): Promise<PrecopyResult> {
       decider.bandwidth,
       i.rtt,
       i.runningOn,
+      // a pre-copy round may not outlast the overall deadline (the switchover has its own limits)
+      remaining(i.deadline, i.clock.now()),
     );
     const now = i.clock.now();
     const duration = seconds(Math.max(now - current.startedAt, 0.001));

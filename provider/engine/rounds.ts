@@ -2,8 +2,16 @@
  * The three steps of every round, shared by measure, pre-copy and the final round: a runc checkpoint
  * (with `--leave-running` except for the final one), a `pagedelta diff` against the previous round into a
  * delta file on the source, and the send of that file to the target's receiver.
+ *
+ * Tracked mode (kernels with soft-dirty tracking, `sourceFacts.dirtyTracking`): the checkpoints are CRIU
+ * pre-dumps (`preDump`) and the final dump, each with the previous round as parent (`parentPath`, see
+ * {@link parentPathFor}), and the deltas come from `pagedelta diff-tracked` (`diff(..., { tracked: true })`),
+ * which reads no previous image. The target side is the same. The source must keep its chain of rounds
+ * (CRIU opens the parent's parent link when dumping); {@link flattenChainArgv} turns the chain into one
+ * complete image dir (for a rollback on the source).
  */
-import { CheckpointFailed, TransferFailed } from '../errors';
+import * as path from 'node:path';
+import { CheckpointFailed, InvalidInput, TransferFailed } from '../errors';
 import { runcCheckpointArgv } from '../hosts/commands/runc';
 import { mkdirArgv, removeUnderArgv } from '../hosts/commands/files';
 import type { RemoteShell } from '../hosts/remote-shell';
@@ -12,6 +20,7 @@ import { DEFAULT_RUNTIME_ROOT } from '../hosts/commands/docker-paths';
 import { bytes, seconds, type Bytes, type BytesPerSecond, type Duration } from '../units';
 import {
   pagedeltaDiffArgv,
+  pagedeltaDiffTrackedArgv,
   pagedeltaStatArgv,
   parsePagedeltaStat,
   parsePagedeltaSummary,
@@ -44,7 +53,57 @@ export interface CheckpointResult {
   readonly startedAt: Duration;
 }
 
-/** Takes a runc checkpoint of `containerId` into `dir` (created), keeping it running when `leaveRunning`. */
+/** Incremental checkpoints (tracked mode only: they need soft-dirty tracking in the source's kernel). */
+export interface IncrementalOptions {
+  /** A CRIU pre-dump (`runc checkpoint --pre-dump`): memory only, the container keeps running. */
+  readonly preDump?: boolean;
+  /** The parent round's image dir RELATIVE to the new one (`--parent-path`), e.g. from {@link parentPathFor}. */
+  readonly parentPath?: string;
+}
+
+/**
+ * `to` relative to image dir `from` (both absolute): the `--parent-path` of a checkpoint into `from` whose
+ * parent is `to`, e.g. `../3` for two rounds of one migration. The kernel resolves `..` through the real
+ * directories: pass paths without symbolic links in them (runc checks the path lexically).
+ * @throws InvalidInput when a path is not absolute or both are the same.
+ */
+export function parentPathFor(from: string, to: string): string {
+  for (const [field, p] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (!p.startsWith('/') || p.includes('\0')) throw new InvalidInput(field, p, 'an absolute path');
+  }
+  const rel = path.posix.relative(from, to);
+  if (rel === '') throw new InvalidInput('to', to, `a directory other than ${from}`);
+  return rel;
+}
+
+/**
+ * `sh -c` that rebuilds, on the host holding a tracked chain, one complete image dir `out` (must not exist)
+ * from `chain` (oldest first; the first without a parent, each next one's parent the previous one):
+ * `pagedelta diff-tracked` of each piped into `pagedelta apply` onto the previous result. Writes about
+ * M bytes per link of the chain; intermediate dirs are `out.flat-N`, removed as it goes (also on failure).
+ */
+export function flattenChainArgv(pagedelta: string, chain: readonly string[], out: string): string[] {
+  if (chain.length === 0) throw new InvalidInput('chain', '[]', 'at least one image dir');
+  const script = [
+    'bin=$1; out=$2; shift 2; prev=-; i=0',
+    '[ ! -e "$out" ] || { echo "$out already exists" >&2; exit 1; }',
+    'for d in "$@"; do',
+    '  i=$((i+1)); next="$out.flat-$i"',
+    '  "$bin" diff-tracked "$d" | "$bin" apply "$prev" "$next" || { [ "$prev" = - ] || rm -rf -- "$prev"; exit 1; }',
+    '  [ "$prev" = - ] || rm -rf -- "$prev"; prev=$next',
+    'done',
+    'mv -- "$prev" "$out"',
+  ].join('\n');
+  return ['sh', '-c', script, 'sh', pagedelta, out, ...chain];
+}
+
+/**
+ * Takes a runc checkpoint of `containerId` into `dir` (created), keeping it running when `leaveRunning`;
+ * `incremental` makes it a pre-dump and/or gives it a parent (tracked mode).
+ */
 export async function checkpoint(
   shell: RemoteShell,
   host: HostConfigLike,
@@ -55,6 +114,7 @@ export async function checkpoint(
   memory: Bytes,
   clock: Clock,
   runningOn: string | undefined,
+  incremental: IncrementalOptions = {},
 ): Promise<CheckpointResult> {
   await run(shell, ['mkdir', '-p', '--', dir, workDir], { timeout: SHORT_STEP });
   const argv = runcCheckpointArgv({
@@ -65,12 +125,15 @@ export async function checkpoint(
     leaveRunning,
     tcpEstablished: false,
     fileLocks: true,
+    preDump: incremental.preDump === true,
+    parentPath: incremental.parentPath,
   });
   const startedAt = clock.now();
   try {
     await run(shell, argv, { timeout: checkpointTimeout(memory) });
   } catch (e) {
-    throw new CheckpointFailed(`runc checkpoint of ${containerId.slice(0, 12)} failed`, runningOn, {
+    const what = incremental.preDump ? 'runc checkpoint --pre-dump' : 'runc checkpoint';
+    throw new CheckpointFailed(`${what} of ${containerId.slice(0, 12)} failed`, runningOn, {
       cause: e,
       hint: `see ${workDir}/dump.log on the source`,
     });
@@ -99,7 +162,10 @@ export interface DeltaResult {
   readonly duration: Duration;
 }
 
-/** `pagedelta diff prev cur > file` on the source (`prev` undefined: everything). */
+/**
+ * `pagedelta diff prev cur > file` on the source (`prev` undefined: everything); with `tracked`,
+ * `pagedelta diff-tracked cur > file` (`prev` is not read: `cur` is a dump with a parent, or the first).
+ */
 export async function diff(
   shell: RemoteShell,
   pagedelta: string,
@@ -108,6 +174,7 @@ export async function diff(
   file: string,
   memory: Bytes,
   clock: Clock,
+  options: { readonly tracked?: boolean } = {},
 ): Promise<DeltaResult> {
   const argv = [
     'sh',
@@ -115,7 +182,7 @@ export async function diff(
     'out=$1; shift; exec "$@" > "$out"',
     'sh',
     file,
-    ...pagedeltaDiffArgv(pagedelta, prev, cur),
+    ...(options.tracked ? pagedeltaDiffTrackedArgv(pagedelta, cur) : pagedeltaDiffArgv(pagedelta, prev, cur)),
   ];
   const t0 = clock.now();
   const r = await run(shell, argv, { timeout: deltaTimeout(memory) });
@@ -130,7 +197,10 @@ export interface SendRecord {
   readonly duration: Duration;
 }
 
-/** Sends the delta file as round `round` (`full` when the target has no previous round) and removes the file. */
+/**
+ * Sends the delta file as round `round` (`full` when the target has no previous round) and removes the file.
+ * `limit` (seconds) caps the send's time limit: what is left of the overall migration deadline.
+ */
 export async function sendDelta(
   shell: RemoteShell,
   path: DataPath,
@@ -140,12 +210,15 @@ export async function sendDelta(
   bandwidth: BytesPerSecond,
   rtt: Duration,
   runningOn: string | undefined,
+  limit?: Duration,
 ): Promise<SendRecord> {
+  const own = transferTimeout(delta.summary.bytes, bandwidth, rtt);
+  const capped = limit !== undefined && limit < own;
   try {
     const r = await path.send(
       delta.file,
       receiveCommand(full ? 'full' : 'apply', round),
-      transferTimeout(delta.summary.bytes, bandwidth, rtt),
+      capped ? limit : own,
     );
     return { bytes: bytes(delta.summary.bytes), duration: r.duration };
   } catch (e) {
@@ -154,6 +227,11 @@ export async function sendDelta(
       runningOn,
       {
         cause: e,
+        ...(capped
+          ? {
+              hint: `the overall migration deadline left ${limit.toFixed(1)} s for this round; allow more time (deadline or policy.timeBudget) or migrate when the workload is quieter`,
+            }
+          : {}),
       },
     );
   } finally {

@@ -107,6 +107,23 @@ describe('failure injection', () => {
     await expectBackOnSource(err, last, deps);
   });
 
+  it('a pre-copy round that would outlast the overall deadline is cut at the deadline: stays on the source', async () => {
+    const last = await started();
+    const deps = testDeps();
+    const t0 = performance.now();
+    // the first round sends 64 MiB (about 5.4 s at 100 Mbit/s) and starts 2 s or more into the migration
+    const err = await migrate(
+      { container: NAME, source: h.a, target: h.b, strategy: 'pre-copy', deadline: 5 as never, ...keys() },
+      deps,
+    ).catch((e: unknown) => e);
+    const took = (performance.now() - t0) / 1000;
+    expect(err).toBeInstanceOf(TransferFailed);
+    expect((err as Error).message).toContain('overall migration deadline');
+    // cut near the deadline, not after the whole send; the rollback adds a few seconds
+    expect(took).toBeLessThan(15);
+    await expectBackOnSource(err, last, deps);
+  });
+
   it('link cut during the final transfer: restored on the source from the final images', async () => {
     const last = await started();
     const deps = testDeps();
