@@ -1,6 +1,6 @@
 /**
  * Builds the planner's inputs from what was measured (pure), with the costs of this engine's restore path
- * (`docker start --checkpoint`, which is far slower than a bare `runc restore`: see docs/engine.md).
+ * (`docker start --checkpoint`, slower than a bare `runc restore`: see docs/engine.md).
  */
 import { THIS_MACHINE_COSTS, type CheckpointCosts, type MigrationPolicy, type ModelInputs } from '../model';
 import { bytesPerSecond, mibPerSecond, seconds, type Bytes, type Duration } from '../units';
@@ -9,19 +9,25 @@ import type { RestoreMode } from './types';
 
 /**
  * Costs of this engine's path on this kind of machine (docker 20.10, containerd 1.6, runc 1.1.5,
- * CRIU 4.1.1), calibrated on the test bed (docs/engine.md): a `runc checkpoint --leave-running` froze a
- * 64 MiB dirtier for 0.35 to 0.45 s and a 256 MiB one for 0.35 to 0.9 s (about 0.3 s fixed); pagedelta
- * compares about 450 MiB/s. The restore depends on the restore mode: with pages by reference the engine's
- * `start --checkpoint` plus placing the images took 0.7 to 1.7 s for 64 to 256 MiB (about 0.6 s fixed plus
- * 400 MiB/s); see {@link ENGINE_COPY_RESTORE} for the engine's own path.
+ * CRIU 4.1.1, pages-by-reference restore), calibrated term by term on the per-phase times of the engine's
+ * migration reports on the test bed (50 ms RTT, 100 Mbit/s; 8 to 256 MiB dirtier): see the table in
+ * docs/model.md, "Calibration (this machine)", and its replay in test/engine/plan-inputs.test.ts.
+ * - freeze `0.15 s + M / 2 GiB/s`: the final checkpoint took 0.12 to 0.17 s up to 64 MiB and 0.24 to
+ *   0.34 s at 256 MiB, a `--leave-running` round 0.18 to 0.26 s and 0.27 to 0.34 s (one freeze for both);
+ * - delta `M / 2 GiB/s`: pagedelta's diff on the critical path took 10 to 19 ms up to 32 MiB and 72 to
+ *   140 ms at 256 MiB (60 to 240 ms standalone);
+ * - restore `0.46 s + M / 1 GiB/s`: placing the images, `docker start --checkpoint` and the rest of the
+ *   switchover took 0.33 to 0.35 s at 8 MiB and 0.54 to 0.76 s at 256 MiB; the base also carries the
+ *   0.12 s by which the final send's fixed cost (0.16 to 0.21 s) exceeds the one RTT the model counts.
+ * See {@link ENGINE_COPY_RESTORE} for the engine's own restore path.
  */
 export const ENGINE_COSTS: CheckpointCosts = {
   ...THIS_MACHINE_COSTS,
-  freezeBase: seconds(0.3),
-  dumpRate: mibPerSecond(1024),
-  deltaRate: mibPerSecond(450),
-  restoreBase: seconds(0.6),
-  restoreRate: mibPerSecond(400),
+  freezeBase: seconds(0.15),
+  dumpRate: mibPerSecond(2048),
+  deltaRate: mibPerSecond(2048),
+  restoreBase: seconds(0.46),
+  restoreRate: mibPerSecond(1024),
 };
 
 /**
