@@ -7,7 +7,17 @@
  * previous round's images and streams only the new or changed ones; all other files go whole (or as a
  * "same as before" note when byte-identical). The receiver rebuilds a complete, valid image directory.
  *
+ * Where the kernel tracks dirty pages, Ferry uses CRIU's own iterative pre-dump instead (`runc checkpoint
+ * --pre-dump --parent-path ../N-1`, then the final dump with a parent too): CRIU itself writes only the
+ * pages dirtied since the parent and flags the others PE_PARENT. `diff-tracked` sends such a directory
+ * without reading any previous image: its own pages as data, the PE_PARENT pages as copies from the
+ * previous round, and its pagemaps FLATTENED (PE_PARENT entries made PE_PRESENT, PE_LAZY kept; the
+ * in_parent field dropped) so that the receiver's usual `apply PREV_DIR OUT_DIR`, given the complete
+ * previous round, rebuilds a complete image directory without parent images (restorable on its own).
+ * Only CUR_DIR's files are sent (all whole, no 'K'); its "parent" symlink is left out.
+ *
  *   pagedelta diff  PREV_DIR CUR_DIR   > delta     PREV_DIR may be absent, empty or "-" (first round)
+ *   pagedelta diff-tracked CUR_DIR     > delta     CUR_DIR a CRIU (pre-)dump, possibly with a parent
  *   pagedelta apply PREV_DIR OUT_DIR   < delta     OUT_DIR must not exist; it appears only when complete
  *   pagedelta stat  DIR                            pages and bytes per pagemap (memory size M)
  *
@@ -38,7 +48,12 @@
  *                        1 = count pages of data follow (count * page_size bytes),
  *                        2 = count zero pages; runs cover exactly `pages` pages
  *                        Its pagemap comes earlier in the stream ('F' or 'K').
- *     'E' end:           varint records (F + K + P), varint pages total, sent, unchanged, zero;
+ *     'T' tracked pages: as 'P' (written by diff-tracked), but its hash covers only the pages the record
+ *                        carries (data and zero runs, in order), i.e. the sender's own pages image: the
+ *                        sender never reads the pages it copies. An older apply refuses 'T' records.
+ *                        A PREV_DIR lacking a copied page is refused; the content of copied pages
+ *                        cannot be checked (the round's order is the receiver's guarantee).
+ *     'E' end:           varint records (F + K + P + T), varint pages total, sent, unchanged, zero;
  *                        then u64 checksum over every stream byte before the checksum
  *   Content hashes and the checksum use fh64 (below). The receiver checks every hash, the record
  *   counts and that nothing follows the checksum; a truncated or damaged stream, or a PREV_DIR that is
@@ -50,7 +65,8 @@
  *              ms=N cpu_ms=N   (one line)
  *   pagedelta: applied total=N ...same keys...
  * sent counts changed or new pages (zero pages included), bytes is the size of the stream, ms the wall
- * time and cpu_ms the CPU time (user + system) of the command, in milliseconds.
+ * time and cpu_ms the CPU time (user + system) of the command, in milliseconds. With diff-tracked,
+ * sent counts the pages CRIU wrote (dirtied since the parent) and unchanged the PE_PARENT ones.
  *
  * Build: gcc -static -O2 -o pagedelta pagedelta.c   (no dependencies besides libc)
  */
@@ -431,7 +447,7 @@ static void pagemap_parse(const uint8_t *b, size_t n, const char *what, pagemap 
     e->npages = has_nr ? nr : compat;
     e->flags = eff;
     e->first = pm->present;
-    if (e->npages > (UINT64_MAX >> 20) - pm->present) die("%s: page count overflows", what);
+    if (e->npages > (UINT64_MAX >> 20) - pm->present - pm->parent) die("%s: page count overflows", what);
     if (eff & PE_PRESENT) pm->present += e->npages;
     if (eff & PE_LAZY) pm->lazy += e->npages;
     if (eff & PE_PARENT) pm->parent += e->npages;
@@ -506,8 +522,9 @@ static void load_pagemap(const char *path, pagemap *pm) {
 
 static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* The names of the entries of `dir`, sorted. Dies if one is not a regular file. *n = 0 if absent. */
-static char **list_dir(const char *dir, size_t *n, int must_exist) {
+/* The names of the entries of `dir`, sorted. Dies if one is not a regular file, except a symlink named
+ * "parent" (CRIU's link to the parent images) when `skip_parent` is set: it is left out. *n = 0 if absent. */
+static char **list_dir(const char *dir, size_t *n, int must_exist, int skip_parent) {
   DIR *d = opendir(dir);
   *n = 0;
   if (!d) {
@@ -522,6 +539,7 @@ static char **list_dir(const char *dir, size_t *n, int must_exist) {
     struct stat st;
     if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW))
       die("%s/%s: %s", dir, e->d_name, strerror(errno));
+    if (skip_parent && S_ISLNK(st.st_mode) && !strcmp(e->d_name, "parent")) continue;
     if (!S_ISREG(st.st_mode))
       die("%s/%s: not a regular file (an image directory holds only regular files; remove it or use "
           "a CRIU image directory without a parent link)", dir, e->d_name);
@@ -869,6 +887,63 @@ static int is_zero(const uint8_t *p, size_t n) {
 /* ------------------------------------------------------------------------------------------------ */
 /* diff                                                                                             */
 
+/* An 'F' record: the whole file from memory (the caller counts it in t->files). */
+static void w_file(const char *name, uint32_t mode, const uint8_t *p, size_t size, tally *t) {
+  w_byte('F');
+  w_name(name);
+  w_varint(mode);
+  w_varint(size);
+  if (size) w_bytes(p, size);
+  t->file_bytes += size;
+}
+
+/* A pagemap_entry's flags field (number 4, varint). */
+static size_t put_flags(uint8_t *dst, uint32_t flags) {
+  size_t k = varint_put(dst, 4 << 3);
+  return k + varint_put(dst + k, flags);
+}
+
+/* diff-tracked: pagemap image `b` (parsed as `pm`) with every entry in the parent (PE_PARENT) made
+ * PE_PRESENT, PE_LAZY kept: its in_parent (3) and flags (4) fields are dropped and flags is written again
+ * before the first field numbered above 4. Magics, the head, other entries and fields are copied as they
+ * are. The result is malloc'ed; *len is its size. */
+static uint8_t *pagemap_flatten(const uint8_t *b, size_t n, const pagemap *pm, const char *what, size_t *len) {
+  uint8_t *out = xmalloc(n + pm->n * 6 + 8); /* a rewritten entry grows by at most a key and a varint */
+  size_t off = ld32(b) == IMG_COMMON_MAGIC ? 8 : 4, o = off;
+  memcpy(out, b, off);
+  for (size_t obj = 0; off < n; obj++) {
+    uint32_t sz = ld32(b + off);
+    const uint8_t *p = b + off + 4, *end = p + sz;
+    const pm_entry *e = obj ? &pm->e[obj - 1] : NULL; /* object 0 is the head */
+    off += 4 + (size_t)sz;
+    if (!e || !(e->flags & PE_PARENT)) {
+      memcpy(out + o, p - 4, 4 + (size_t)sz);
+      o += 4 + (size_t)sz;
+      continue;
+    }
+    if (e->flags & PE_PRESENT)
+      die("%s: entry at 0x%" PRIx64 " is flagged both in the parent and present", what, e->vaddr);
+    uint32_t flags = (e->flags & ~PE_PARENT) | PE_PRESENT;
+    size_t at = o;
+    int put = 0;
+    pb_field f;
+    o += 4;
+    for (const uint8_t *q = p; pb_next(&p, end, &f) > 0; q = p) {
+      if (f.num == 3 || f.num == 4) continue;
+      if (f.num > 4 && !put) {
+        o += put_flags(out + o, flags);
+        put = 1;
+      }
+      memcpy(out + o, q, (size_t)(p - q));
+      o += (size_t)(p - q);
+    }
+    if (!put) o += put_flags(out + o, flags);
+    st32(out + at, (uint32_t)(o - at - 4));
+  }
+  *len = o;
+  return out;
+}
+
 static void diff_whole(const char *prev_dir, const char *cur_dir, const char *name, tally *t) {
   char *cp = join(cur_dir, name);
   mfile c, p;
@@ -896,12 +971,7 @@ static void diff_whole(const char *prev_dir, const char *cur_dir, const char *na
     w_u64(fh_final(&h));
     t->kept++;
   } else {
-    w_byte('F');
-    w_name(name);
-    w_varint(c.mode);
-    w_varint(c.size);
-    if (c.size) w_bytes(c.p, c.size);
-    t->file_bytes += c.size;
+    w_file(name, c.mode, c.p, c.size, t);
   }
   mfile_close(&c);
   free(cp);
@@ -922,29 +992,43 @@ static void flush_run(run *r, const uint8_t *cur, uint64_t ps, tally *t) {
   r->count = 0;
 }
 
+/* The 'P' record of a pages image, or with `tracked` (diff-tracked, no PREV_DIR) the 'T' record, where
+ * the pages of PE_PARENT entries are copy runs too. A missing pages image (tracked only) reads as empty. */
 static void diff_pages(const char *prev_dir, const char *cur_dir, const char *pmname, const pagemap *pm,
-                       const char *pname, uint64_t ps, tally *t) {
-  char *path = join(cur_dir, pname);
-  mfile cur;
-  if (mfile_open(path, ACCESS_SEQUENTIAL, &cur)) die("%s: %s", path, strerror(errno));
+                       const char *pname, uint64_t ps, int tracked, tally *t) {
+  char fallback[32];
+  snprintf(fallback, sizeof fallback, "pages-%u.img", pm->pages_id);
+  char *path = join(cur_dir, pname ? pname : fallback);
+  mfile cur = {-1, NULL, 0, 0600};
+  if (pname && mfile_open(path, ACCESS_SEQUENTIAL, &cur)) die("%s: %s", path, strerror(errno));
   if (cur.size / ps != pm->present || cur.size % ps)
     die("%s: %zu bytes, but %s lists %" PRIu64 " pages of %" PRIu64 " bytes", path, cur.size, pmname,
         pm->present, ps);
   prev_pages pv;
   prev_load(prev_dir, pmname, ps, ACCESS_SEQUENTIAL, &pv);
   tally before = *t;
+  uint64_t npages = pm->present + (tracked ? pm->parent : 0);
 
-  w_byte('P');
-  w_name(pname);
+  w_byte(tracked ? 'T' : 'P');
+  w_name(pname ? pname : fallback);
   w_name(pmname);
   w_varint(cur.mode);
-  w_varint(pm->present);
+  w_varint(npages);
   fh64 h;
   fh_init(&h);
   run r = {0, 0, 0};
   uint64_t idx = 0;
   for (size_t i = 0; i < pm->n; i++) {
     const pm_entry *e = &pm->e[i];
+    if (tracked && (e->flags & PE_PARENT) && e->npages) {
+      if (e->vaddr % ps) die("%s: entry at 0x%" PRIx64 " is not page-aligned", pmname, e->vaddr);
+      if (!(r.count && r.kind == RUN_COPY)) {
+        flush_run(&r, cur.p, ps, t);
+        r.kind = RUN_COPY;
+      }
+      r.count += e->npages;
+      continue;
+    }
     if (!(e->flags & PE_PRESENT)) continue;
     if (e->vaddr % ps) die("%s: entry at 0x%" PRIx64 " is not page-aligned", pmname, e->vaddr);
     for (uint64_t j = 0; j < e->npages; j++, idx++) {
@@ -968,11 +1052,12 @@ static void diff_pages(const char *prev_dir, const char *cur_dir, const char *pm
   }
   flush_run(&r, cur.p, ps, t);
   w_u64(fh_final(&h));
-  t->total += pm->present;
+  t->total += npages;
   t->files++;
   fprintf(stderr, "pagedelta: %s (%s): pages=%" PRIu64 " sent=%" PRIu64 " unchanged=%" PRIu64 " zero=%" PRIu64
-          "%s\n", pname, pmname, pm->present, t->sent - before.sent, t->unchanged - before.unchanged,
-          t->zero - before.zero, pv.ok ? "" : " (no previous pages)");
+          "%s\n", pname ? pname : fallback, pmname, npages, t->sent - before.sent,
+          t->unchanged - before.unchanged, t->zero - before.zero,
+          tracked ? " (tracked: unchanged = in the parent)" : pv.ok ? "" : " (no previous pages)");
   prev_free(&pv);
   mfile_close(&cur);
   free(path);
@@ -1030,14 +1115,29 @@ static const char *prev_or_null(const char *prev) {
   return prev;
 }
 
-static int cmd_diff(const char *prev_arg, const char *cur_dir) {
+/* A pagemap sent flattened (diff-tracked): its entries in the parent become present. */
+static void send_flat_pagemap(const char *dir, const char *name, const pagemap *pm, tally *t) {
+  char *path = join(dir, name);
+  mfile m;
+  if (mfile_open(path, ACCESS_RANDOM, &m)) die("%s: %s", path, strerror(errno));
+  size_t len;
+  uint8_t *flat = m.size ? pagemap_flatten(m.p, m.size, pm, path, &len) : NULL;
+  w_file(name, m.mode, flat, m.size ? len : 0, t);
+  t->files++;
+  free(flat);
+  mfile_close(&m);
+  free(path);
+}
+
+/* diff (tracked = 0) and diff-tracked (tracked = 1, prev_arg "-"). */
+static int cmd_diff(const char *prev_arg, const char *cur_dir, int tracked) {
   const char *prev = prev_or_null(prev_arg);
   uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE);
   struct stat st;
   if (stat(cur_dir, &st)) die("%s: %s", cur_dir, strerror(errno));
   if (!S_ISDIR(st.st_mode)) die("%s: not a directory", cur_dir);
   size_t n, npm;
-  char **names = list_dir(cur_dir, &n, 1);
+  char **names = list_dir(cur_dir, &n, 1, tracked);
   char *is_pages = calloc(n ? n : 1, 1);
   dir_pagemap *pms = scan_pagemaps(cur_dir, names, n, is_pages, &npm);
 
@@ -1049,10 +1149,13 @@ static int cmd_diff(const char *prev_arg, const char *cur_dir) {
   w_u32(st.st_mode & 0777);
   tally t = {0};
   for (size_t i = 0; i < n; i++)
-    if (!is_pages[i]) diff_whole(prev, cur_dir, names[i], &t);
+    if (!is_pages[i] && !(tracked && is_pagemap_name(names[i]))) diff_whole(prev, cur_dir, names[i], &t);
   for (size_t i = 0; i < npm; i++)
-    if (pms[i].pages >= 0)
-      diff_pages(prev, cur_dir, names[pms[i].name], &pms[i].pm, names[pms[i].pages], ps, &t);
+    if (tracked) send_flat_pagemap(cur_dir, names[pms[i].name], &pms[i].pm, &t);
+  for (size_t i = 0; i < npm; i++)
+    if (pms[i].pages >= 0 || (tracked && pms[i].pm.parent))
+      diff_pages(prev, cur_dir, names[pms[i].name], &pms[i].pm,
+                 pms[i].pages >= 0 ? names[pms[i].pages] : NULL, ps, tracked, &t);
   w_byte('E');
   w_varint(t.files);
   w_varint(t.total);
@@ -1178,7 +1281,9 @@ static void cursor_skip(page_cursor *c, uint64_t count) {
   }
 }
 
-static void apply_pages(const char *prev, const char *tmp, uint64_t ps, const uint8_t *zero, tally *t) {
+/* A 'P' record, or with `tracked` a 'T' record (its hash covers only the pages it carries). */
+static void apply_pages(const char *prev, const char *tmp, uint64_t ps, const uint8_t *zero, int tracked,
+                        tally *t) {
   char *name = r_name(), *pmname = r_name(), *path;
   uint32_t mode = r_mode();
   uint64_t npages = r_varint();
@@ -1245,18 +1350,18 @@ static void apply_pages(const char *prev, const char *tmp, uint64_t ps, const ui
         }
         if (span) {
           pwrite_all(fd, span, span_len, span_off, path);
-          fh_update(&h, span, span_len);
+          if (!tracked) fh_update(&h, span, span_len);
         }
         if (!src && pv.ok)
-          mismatch("%s: page at 0x%" PRIx64 " is not in %s/%s: PREV_DIR does not match the delta", name, va,
-                   prev, pmname);
+          mismatch("%s: page at 0x%" PRIx64 " is not in %s/%s%s: PREV_DIR does not match the delta", name, va,
+                   prev, pmname, tracked ? " (the sender's image has it in its parent)" : "");
         span = src; /* a missing page stays a hole; the mismatch fails the apply at the end */
         span_len = src ? ps : 0;
         span_off = off + i * ps;
       }
       if (span) {
         pwrite_all(fd, span, span_len, span_off, path);
-        fh_update(&h, span, span_len);
+        if (!tracked) fh_update(&h, span, span_len);
       }
       t->unchanged += count;
     } else if (kind == RUN_DATA) {
@@ -1282,7 +1387,8 @@ static void apply_pages(const char *prev, const char *tmp, uint64_t ps, const ui
   uint64_t want = r_u64(1);
   if (fh_final(&h) != want)
     mismatch("%s: rebuilt content differs from the sender's (hash mismatch): %s", name,
-             t->unchanged > before.unchanged ? "PREV_DIR does not match the delta" : "the stream is damaged");
+             t->unchanged > before.unchanged && !tracked ? "PREV_DIR does not match the delta"
+                                                         : "the stream is damaged");
   finish_out(fd, path, mode);
   t->total += npages;
   t->files++;
@@ -1332,7 +1438,7 @@ static int cmd_apply(const char *prev_arg, const char *out_arg) {
     uint8_t type = r_byte();
     if (type == 'F') apply_whole(tmp, &t);
     else if (type == 'K') apply_kept(prev, tmp, &t);
-    else if (type == 'P') apply_pages(prev, tmp, ps, zero, &t);
+    else if (type == 'P' || type == 'T') apply_pages(prev, tmp, ps, zero, type == 'T', &t);
     else if (type == 'E') break;
     else die("corrupt stream: unknown record type 0x%02x at offset %" PRIu64, type, R.off - 1);
   }
@@ -1363,7 +1469,7 @@ static int cmd_apply(const char *prev_arg, const char *out_arg) {
 static int cmd_stat(const char *dir) {
   uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE);
   size_t n, npm;
-  char **names = list_dir(dir, &n, 1);
+  char **names = list_dir(dir, &n, 1, 1);
   char *is_pages = calloc(n ? n : 1, 1);
   dir_pagemap *pms = scan_pagemaps(dir, names, n, is_pages, &npm);
   uint64_t pages = 0, files = 0, file_bytes = 0;
@@ -1408,6 +1514,8 @@ static int cmd_stat(const char *dir) {
 static void usage(FILE *f) {
   fputs("usage: pagedelta diff PREV_DIR CUR_DIR > DELTA     delta of CUR_DIR against PREV_DIR\n"
         "                                                   (PREV_DIR absent, empty or \"-\": send all)\n"
+        "       pagedelta diff-tracked CUR_DIR > DELTA      delta of a CRIU (pre-)dump made with a parent:\n"
+        "                                                   only its own pages, the parent's by reference\n"
         "       pagedelta apply PREV_DIR OUT_DIR < DELTA    rebuild CUR_DIR as OUT_DIR (must not exist)\n"
         "       pagedelta stat DIR                          pages and bytes per pagemap of an image dir\n"
         "       pagedelta version\n",
@@ -1435,7 +1543,8 @@ int main(int argc, char **argv) {
     printf("pagedelta 1 (stream version %u)\n", STREAM_VERSION);
     return 0;
   }
-  if (argc == 4 && !strcmp(argv[1], "diff")) return cmd_diff(argv[2], argv[3]);
+  if (argc == 4 && !strcmp(argv[1], "diff")) return cmd_diff(argv[2], argv[3], 0);
+  if (argc == 3 && !strcmp(argv[1], "diff-tracked")) return cmd_diff("-", argv[2], 1);
   if (argc == 4 && !strcmp(argv[1], "apply")) return cmd_apply(argv[2], argv[3]);
   if (argc == 3 && !strcmp(argv[1], "stat")) return cmd_stat(argv[2]);
   usage(stderr);

@@ -11,7 +11,7 @@ import type { ContainerInfo, ContainerSpec } from '../hosts/container-runtime';
 import { seconds, type Bytes, type BytesPerSecond, type Duration } from '../units';
 import type { DataPath } from './data-path';
 import type { RoundRecord } from './precopy';
-import { checkpoint, diff, sendDelta, targetRoundDir } from './rounds';
+import { checkpoint, diff, parentPathFor, sendDelta, targetRoundDir } from './rounds';
 import { transferRootfs, type RootfsResult } from './rootfs';
 import { SHORT_STEP } from './timeouts';
 import type { Clock, MigrationHooks } from './types';
@@ -65,6 +65,8 @@ export interface FinalRoundInput {
   readonly path: DataPath;
   /** The last round the target holds (absent: stop-and-copy, everything is sent now). */
   readonly last: { readonly index: number; readonly dir: string } | undefined;
+  /** The source kernel tracks dirty pages: the final dump takes `last` as parent (tracked pre-copy). */
+  readonly dirtyTracking: boolean;
   /** Memory, bytes. */
   readonly memory: Bytes;
   /** Bandwidth estimate, bytes/s. */
@@ -103,6 +105,7 @@ export async function finalRound(i: FinalRoundInput): Promise<FinalRoundResult> 
     i.checkpointName,
   );
   const index = (i.last?.index ?? 0) + 1;
+  const tracked = i.dirtyTracking && i.last !== undefined;
   const c = await checkpoint(
     i.source.shell,
     i.source.config,
@@ -113,6 +116,7 @@ export async function finalRound(i: FinalRoundInput): Promise<FinalRoundResult> 
     i.memory,
     i.clock,
     i.sourceLabel,
+    tracked ? { parentPath: parentPathFor(sourceImageDir, i.last.dir) } : {},
   );
   await i.onFrozen();
   await i.hooks?.beforeFinalTransfer?.();
@@ -125,6 +129,7 @@ export async function finalRound(i: FinalRoundInput): Promise<FinalRoundResult> 
     `${i.sourceDir}/delta-final`,
     i.memory,
     i.clock,
+    { tracked },
   );
   const [sent, rootfs] = await Promise.all([
     sendDelta(i.source.shell, i.path, d, index, i.last === undefined, i.bandwidth, i.rtt, undefined),

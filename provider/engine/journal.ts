@@ -77,6 +77,8 @@ export interface Journal {
   readonly targetDir: string;
   /** The target's authorized_keys file holding the per-migration key line (absent in old journals). */
   readonly authorizedKeysFile?: string;
+  /** pagedelta on the source, to complete a tracked final dump before a restore there (absent in old journals). */
+  readonly sourcePagedelta?: string;
   /** Current state. */
   readonly state: JournalState;
   /** All transitions, oldest first. */

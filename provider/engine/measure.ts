@@ -201,12 +201,14 @@ export interface ContainerMeasureInput {
    * the second checkpoint waits for it.
    */
   readonly between?: () => Promise<void>;
+  /** Take the second checkpoint as a `--pre-dump` (the kernel tracks dirty pages: tracked pre-copy). */
+  readonly startTracking?: boolean;
 }
 
 /** Takes round 0 (and round 1) as `--leave-running` checkpoints on the source and measures M and D. */
 export async function measureContainer(i: ContainerMeasureInput): Promise<ContainerMeasurement> {
   const limit = bytes(Math.max(i.memoryEstimate, mib(64)));
-  const take = (round: number): Promise<CheckpointResult> =>
+  const take = (round: number, preDump = false): Promise<CheckpointResult> =>
     checkpoint(
       i.source.shell,
       i.source.config,
@@ -217,6 +219,7 @@ export async function measureContainer(i: ContainerMeasureInput): Promise<Contai
       limit,
       i.clock,
       i.runningOn,
+      { preDump },
     );
   const c0 = await take(0);
   const stat = await imageStat(i.source.shell, i.pagedelta, c0.dir);
@@ -225,7 +228,8 @@ export async function measureContainer(i: ContainerMeasureInput): Promise<Contai
     return { memory: stat.memory, otherFiles: stat.files, dirty: undefined, checkpoints: [c0] };
   const wait = i.interval - (i.clock.now() - c0.startedAt);
   if (wait > 0) await i.clock.sleep(seconds(wait));
-  const c1 = await take(1);
+  // with dirty tracking, round 1 (pre-copy's first round) is a pre-dump: it starts CRIU's tracking
+  const c1 = await take(1, i.startTracking ?? false);
   const d = await diff(i.source.shell, i.pagedelta, c0.dir, c1.dir, '/dev/null', stat.memory, i.clock);
   const interval = seconds(Math.max(c1.startedAt - c0.startedAt, 0.001));
   return {

@@ -75,6 +75,7 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
       sourceDir: pre.sourceDir,
       targetDir: pre.targetDir,
       authorizedKeysFile,
+      sourcePagedelta: pre.sourcePagedelta,
     },
     clock.wall(),
   );
@@ -92,6 +93,7 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
     sourceDir: pre.sourceDir,
     targetDir: pre.targetDir,
     authorizedKeysFile,
+    sourcePagedelta: pre.sourcePagedelta,
   };
 
   let phase: MigrationPhase = 'measure';
@@ -154,6 +156,7 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
         path,
         first: prep.precopy.first,
         decider: prep.precopy.decider,
+        dirtyTracking: pre.sourceFacts.dirtyTracking,
         memory,
         rtt: prep.rtt,
         startedAt,
@@ -184,6 +187,7 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
       pagedelta: pre.sourcePagedelta,
       path,
       last: pc?.last,
+      dirtyTracking: pre.sourceFacts.dirtyTracking,
       memory,
       bandwidth: pc?.decider.bandwidth ?? prep.bandwidth,
       rtt: prep.rtt,

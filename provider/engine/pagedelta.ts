@@ -2,8 +2,10 @@
  * Pure helpers around `pagedelta` (native/pagedelta/pagedelta.c), the page-level delta tool of Ferry's
  * pre-copy: each round takes a full `--leave-running` CRIU checkpoint and `pagedelta diff PREV CUR` sends
  * only the pages whose content changed since the previous round; `pagedelta apply PREV OUT` rebuilds a
- * complete image directory on the target. Argument vectors, output parsers and derived figures only:
- * running the tool (locally or over SSH) is the caller's business.
+ * complete image directory on the target. Where the kernel tracks dirty pages, rounds are CRIU pre-dumps
+ * with a parent instead and `pagedelta diff-tracked CUR` sends them without reading any previous image
+ * (same `apply` on the target). Argument vectors, output parsers and derived figures only: running the
+ * tool (locally or over SSH) is the caller's business.
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -107,6 +109,19 @@ export function pagedeltaDiffArgv(bin: string, prev: string | undefined, cur: st
     prev === undefined ? '-' : checkDir('prev', prev),
     checkDir('cur', cur),
   ];
+}
+
+/**
+ * argv of `pagedelta diff-tracked CUR`: writes the delta of image directory `cur`, a CRIU (pre-)dump made
+ * with a parent (`runc checkpoint --parent-path`, kernels with soft-dirty tracking), to stdout without
+ * reading any previous image. The pages CRIU wrote (dirtied since the parent) go as data, its PE_PARENT
+ * pages as "the page at this address in the previous round", and its pagemaps flattened, so that
+ * {@link pagedeltaApplyArgv} with the target's previous round rebuilds a complete image directory that
+ * needs no parent. Its `parent` link is not sent. In the summary, `sent` counts the pages CRIU wrote and
+ * `unchanged` its PE_PARENT pages. Without a parent (a first round) everything is sent.
+ */
+export function pagedeltaDiffTrackedArgv(bin: string, cur: string): string[] {
+  return [checkArg('bin', bin), 'diff-tracked', checkDir('cur', cur)];
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   checkpoint,
   diff,
   dropRound,
+  parentPathFor,
   sendDelta,
   sourceRoundDir,
   targetRoundDir,
@@ -68,6 +69,11 @@ export interface PrecopyInput {
   readonly first: CheckpointResult & { readonly index: number };
   /** Decides after each round: the online controller, or a fixed stop rule. */
   readonly decider: RoundDecider;
+  /**
+   * The source kernel tracks dirty pages: later rounds are CRIU pre-dumps with the previous round as
+   * parent, sent with `diff-tracked` (see docs/engine.md, tracked pre-copy).
+   */
+  readonly dirtyTracking: boolean;
   /** Memory size, bytes (time limits). */
   readonly memory: Bytes;
   /** Link RTT, seconds (time limits). */
@@ -120,6 +126,7 @@ export async function precopy(i: PrecopyInput): Promise<PrecopyResult> {
       `${i.sourceDir}/delta-${current.index}`,
       i.memory,
       i.clock,
+      { tracked: i.dirtyTracking && prevDir !== undefined },
     );
     const sent = await sendDelta(
       i.source.shell,
@@ -172,7 +179,8 @@ export async function precopy(i: PrecopyInput): Promise<PrecopyResult> {
       message: `round ${rounds.length}: sent ${(sent.bytes / 1048576).toFixed(1)} MiB (${d.summary.pagesSent}/${d.summary.pagesTotal} pages) in ${sent.duration.toFixed(2)} s, freeze ${(current.freeze * 1000).toFixed(0)} ms; ${decision.action}: ${decision.reason}`,
     });
     // the target now holds `current` complete; older rounds are no longer needed on either side
-    if (prevDir !== undefined) await dropRound(i.source.shell, i.sourceDir, prevDir);
+    // a tracked chain stays on the source: CRIU follows the parent's own parent link when dumping
+    if (prevDir !== undefined && !i.dirtyTracking) await dropRound(i.source.shell, i.sourceDir, prevDir);
     if (current.index > 0)
       await dropRound(i.target.shell, i.targetDir, targetRoundDir(i.targetDir, current.index - 1));
     if (decision.action === 'abort') {
@@ -198,16 +206,18 @@ export async function precopy(i: PrecopyInput): Promise<PrecopyResult> {
     }
     prevDir = current.dir;
     const index = current.index + 1;
+    const dir = sourceRoundDir(i.sourceDir, index);
     const c = await checkpoint(
       i.source.shell,
       i.source.config,
       i.containerId,
-      sourceRoundDir(i.sourceDir, index),
+      dir,
       `${i.sourceDir}/work-${index}`,
       true,
       i.memory,
       i.clock,
       i.runningOn,
+      i.dirtyTracking ? { preDump: true, parentPath: parentPathFor(dir, current.dir) } : {},
     );
     current = { ...c, index };
   }

@@ -93,6 +93,8 @@ async function fixedRule(i: PrepareInput): Promise<Preparation> {
     estimate,
     deps.clock,
     i.runningOn,
+    // with dirty tracking, round 0 is a pre-dump: it starts CRIU's tracking for the next rounds
+    { preDump: pre.sourceFacts.dirtyTracking },
   );
   const bandwidth = bytesPerSecond(SLOW_LINK_RATE);
   return {
@@ -124,6 +126,7 @@ async function planned(i: PrepareInput): Promise<Preparation> {
     memoryEstimate: bytes(Math.max(pre.containerFacts.memoryEstimate, 64 * 1024 * 1024)),
     clock: deps.clock,
     runningOn: i.runningOn,
+    startTracking: pre.sourceFacts.dirtyTracking,
     // the link probe runs in the interval between the two checkpoints instead of before them
     between: async () => {
       measured = await measureLink(source, path, pre.sourceDir, deps.clock);

@@ -148,6 +148,7 @@ export async function recover(deps: MigrationDeps): Promise<RecoveryResult[]> {
           targetDir: j.targetDir,
           authorizedKeysFile:
             j.authorizedKeysFile ?? j.target.host.authorizedKeysFile ?? DEFAULT_AUTHORIZED_KEYS,
+          ...(j.sourcePagedelta !== undefined ? { sourcePagedelta: j.sourcePagedelta } : {}),
         };
         if (d.action === 'finish' && targetId !== undefined) {
           await verifyTarget(target, targetId, undefined, deps.clock);

@@ -14,7 +14,8 @@ import { tearDownDataPath } from './data-path';
 import { MIGRATION_LABEL } from './final-round';
 import { removeCtrdCopiesOfArgv } from './remote';
 import { NONCE_FILE, startFromImages } from './restore';
-import { SHORT_STEP } from './timeouts';
+import { flattenImagesArgv } from './rounds';
+import { deltaTimeout, SHORT_STEP } from './timeouts';
 import type { Clock } from './types';
 
 /** What a migration may have left behind. */
@@ -35,6 +36,11 @@ export interface Leftovers {
   readonly targetDir: string;
   /** authorized_keys file on the target. */
   readonly authorizedKeysFile: string;
+  /**
+   * pagedelta on the source: a final dump made against a tracked pre-copy chain is made complete in place
+   * before the source engine restores it (its relative `parent` link would not survive the engine's copy).
+   */
+  readonly sourcePagedelta?: string;
   /**
    * Ignored (kept for callers that still pass them): containerd's copies are now found by the nonce
    * of this migration's checkpoint (`removeCtrdCopiesOfArgv`), not by a snapshot of /tmp.
@@ -137,6 +143,12 @@ export async function rollBack(
     if (state === 'running') {
       notes.push('the source engine still reports the container running after the final checkpoint');
     } else {
+      if (l.sourcePagedelta !== undefined) {
+        // a no-op unless the final dump has a `parent` link (tracked pre-copy); up to 10 rounds + final
+        await run(l.source.shell, flattenImagesArgv(l.sourcePagedelta, srcCkpt), {
+          timeout: seconds(deltaTimeout(memory) * 11),
+        });
+      }
       await startFromImages(l.source, l.sourceId, l.checkpointName, undefined, memory, clock);
       restoredOnSource = true;
     }

@@ -7,8 +7,8 @@
  * pre-dumps (`preDump`) and the final dump, each with the previous round as parent (`parentPath`, see
  * {@link parentPathFor}), and the deltas come from `pagedelta diff-tracked` (`diff(..., { tracked: true })`),
  * which reads no previous image. The target side is the same. The source must keep its chain of rounds
- * (CRIU opens the parent's parent link when dumping); {@link flattenChainArgv} turns the chain into one
- * complete image dir (for a rollback on the source).
+ * (CRIU opens the parent's parent link when dumping); {@link flattenImagesArgv} makes the final dump
+ * complete in place (for a restore on the source: rollback).
  */
 import * as path from 'node:path';
 import { CheckpointFailed, InvalidInput, TransferFailed } from '../errors';
@@ -80,24 +80,30 @@ export function parentPathFor(from: string, to: string): string {
 }
 
 /**
- * `sh -c` that rebuilds, on the host holding a tracked chain, one complete image dir `out` (must not exist)
- * from `chain` (oldest first; the first without a parent, each next one's parent the previous one):
- * `pagedelta diff-tracked` of each piped into `pagedelta apply` onto the previous result. Writes about
- * M bytes per link of the chain; intermediate dirs are `out.flat-N`, removed as it goes (also on failure).
+ * `sh -c` that makes image dir `dir` complete in place when it is a tracked dump with a parent (for a
+ * restore on the source: the engine's copy of a checkpoint dir breaks the relative `parent` link). It
+ * follows the `parent` links to the first dump without one, rebuilds the chain oldest first with
+ * `pagedelta diff-tracked | pagedelta apply` into `dir.flat` (about M bytes written per link; intermediate
+ * dirs `dir.flat-N` are removed as it goes, also on failure), then swaps it in (`dir` moved to `dir.chain`
+ * for the instant of the swap, then removed). Without a `parent` link: nothing to do, exit 0.
  */
-export function flattenChainArgv(pagedelta: string, chain: readonly string[], out: string): string[] {
-  if (chain.length === 0) throw new InvalidInput('chain', '[]', 'at least one image dir');
+export function flattenImagesArgv(pagedelta: string, dir: string): string[] {
+  if (!dir.startsWith('/') || dir.includes('\0')) throw new InvalidInput('dir', dir, 'an absolute path');
   const script = [
-    'bin=$1; out=$2; shift 2; prev=-; i=0',
-    '[ ! -e "$out" ] || { echo "$out already exists" >&2; exit 1; }',
+    'bin=$1; dir=${2%/}; [ -L "$dir/parent" ] || exit 0',
+    'out=$dir.flat; for x in "$out" "$dir.chain"; do [ ! -e "$x" ] || { echo "$x already exists" >&2; exit 1; }; done',
+    'shift 2; d=$dir',
+    'while :; do set -- "$d" "$@"; [ -L "$d/parent" ] || break; d=$d/parent',
+    '  [ $# -lt 500 ] || { echo "$dir: parent chain too long" >&2; exit 1; }; done',
+    'prev=-; i=0',
     'for d in "$@"; do',
-    '  i=$((i+1)); next="$out.flat-$i"',
+    '  i=$((i+1)); next="$out-$i"',
     '  "$bin" diff-tracked "$d" | "$bin" apply "$prev" "$next" || { [ "$prev" = - ] || rm -rf -- "$prev"; exit 1; }',
     '  [ "$prev" = - ] || rm -rf -- "$prev"; prev=$next',
     'done',
-    'mv -- "$prev" "$out"',
+    'mv -- "$prev" "$out" && mv -- "$dir" "$dir.chain" && mv -- "$out" "$dir" && rm -rf -- "$dir.chain"',
   ].join('\n');
-  return ['sh', '-c', script, 'sh', pagedelta, out, ...chain];
+  return ['sh', '-c', script, 'sh', pagedelta, dir];
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   PAGEDELTA_SOURCE,
   pagedeltaApplyArgv,
   pagedeltaDiffArgv,
+  pagedeltaDiffTrackedArgv,
   pagedeltaSourcePath,
   pagedeltaStatArgv,
   parsePagedeltaStat,
@@ -39,6 +40,14 @@ describe('argv builders', () => {
     expect(pagedeltaApplyArgv(bin, prev, out)).toEqual(expected);
   });
 
+  it('diff-tracked takes only the current dir', () => {
+    expect(pagedeltaDiffTrackedArgv('/opt/pd', '/var/ferry/rounds/3')).toEqual([
+      '/opt/pd',
+      'diff-tracked',
+      '/var/ferry/rounds/3',
+    ]);
+  });
+
   it('stat', () => {
     expect(pagedeltaStatArgv('/opt/pd', '/img/r1')).toEqual(['/opt/pd', 'stat', '/img/r1']);
   });
@@ -47,6 +56,8 @@ describe('argv builders', () => {
     ['empty bin', () => pagedeltaDiffArgv('', 'a', 'b'), 'bin'],
     ['empty cur', () => pagedeltaDiffArgv('pd', 'a', ''), 'cur'],
     ['"-" as cur', () => pagedeltaDiffArgv('pd', 'a', '-'), 'cur'],
+    ['"-" as tracked cur', () => pagedeltaDiffTrackedArgv('pd', '-'), 'cur'],
+    ['empty tracked bin', () => pagedeltaDiffTrackedArgv('', 'cur'), 'bin'],
     ['"-" as prev', () => pagedeltaApplyArgv('pd', '-', 'out'), 'prev'],
     ['"-" as out', () => pagedeltaApplyArgv('pd', undefined, '-'), 'out'],
     ['NUL in out', () => pagedeltaApplyArgv('pd', 'a', 'o\0ut'), 'out'],

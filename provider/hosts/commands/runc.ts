@@ -24,11 +24,18 @@ export interface RuncCheckpointOptions {
   /** Checkpoint established TCP connections (`--tcp-established`). */
   readonly tcpEstablished: boolean;
   /**
-   * Images of a previous (pre-)dump to dump incrementally against (`--parent-path`); CRIU resolves a
-   * relative path against `imagePath` (e.g. `../round-1`). Needs soft-dirty tracking in the kernel.
+   * Images of a previous (pre-)dump to dump incrementally against (`--parent-path`), RELATIVE to
+   * `imagePath` (e.g. `../1`): runc 1.1 refuses absolute paths and checks that `imagePath/parentPath` is a
+   * directory; CRIU links it as `imagePath/parent`. runc then asks CRIU for memory tracking (track-mem),
+   * and CRIU writes only the pages dirtied since the parent, the others as PE_PARENT entries. Needs
+   * soft-dirty tracking in the kernel (`criu check --feature mem_dirty_track`).
    */
   readonly parentPath?: string;
-  /** Only dump memory, keep running (`--pre-dump`). Needs soft-dirty tracking (`criu check --feature mem_dirty_track`). */
+  /**
+   * Only dump memory and keep running (`--pre-dump`; CRIU enforces track-mem, so the next dump with this
+   * one as parent sees what was dirtied since). runc 1.1 checks CRIU's MemTrack feature first and fails
+   * without soft-dirty tracking.
+   */
   readonly preDump?: boolean;
   /** Leave memory pages to be served lazily (`--lazy-pages`, post-copy; needs userfaultfd). */
   readonly lazyPages?: boolean;
@@ -54,7 +61,9 @@ export function runcCheckpointArgv(o: RuncCheckpointOptions): string[] {
   if (o.leaveRunning) argv.push('--leave-running');
   if (o.tcpEstablished) argv.push('--tcp-established');
   if (o.parentPath !== undefined) {
-    argv.push('--parent-path', plainWord('parentPath', o.parentPath, 'a path without spaces'));
+    const expected = 'a path relative to imagePath without spaces, e.g. ../1';
+    if (o.parentPath.startsWith('/')) throw new InvalidInput('parentPath', o.parentPath, expected);
+    argv.push('--parent-path', plainWord('parentPath', o.parentPath, expected));
   }
   if (o.preDump) argv.push('--pre-dump');
   if (o.lazyPages) argv.push('--lazy-pages');

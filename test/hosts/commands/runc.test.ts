@@ -63,8 +63,44 @@ describe('runcCheckpointArgv', () => {
     expect(argv.join(' ')).toContain('--manage-cgroups-mode soft');
   });
 
+  it('builds a pre-dump with a parent relative to the image path (runc 1.1)', () => {
+    expect(
+      runcCheckpointArgv({
+        ...base,
+        imagePath: '/var/lib/ferry/m1/rounds/3',
+        leaveRunning: true,
+        preDump: true,
+        parentPath: '../2',
+      }),
+    ).toEqual([
+      'runc',
+      '--root',
+      '/run/docker/runtime-runc/moby',
+      'checkpoint',
+      '--image-path',
+      '/var/lib/ferry/m1/rounds/3',
+      '--work-path',
+      '/var/lib/ferry/m1/work-2',
+      '--leave-running',
+      '--parent-path',
+      '../2',
+      '--pre-dump',
+      'a'.repeat(64),
+    ]);
+  });
+
+  it('builds a final dump with a parent (no pre-dump, container stops)', () => {
+    const argv = runcCheckpointArgv({ ...base, parentPath: '../../m1/rounds/4' });
+    expect(argv.join(' ')).toContain('--parent-path ../../m1/rounds/4 ');
+    expect(argv).not.toContain('--pre-dump');
+    expect(argv).not.toContain('--leave-running');
+  });
+
   it.each([
     ['relative runtime root', { runtimeRoot: 'run/x' }],
+    ['absolute parent path (runc 1.1 wants it relative)', { parentPath: '/var/lib/ferry/m1/rounds/2' }],
+    ['parent path with a space', { parentPath: '../round 1' }],
+    ['empty parent path', { parentPath: '' }],
     ['relative image path', { imagePath: 'images' }],
     ['container id that looks like an option', { containerId: '--help' }],
     ['container id with a slash', { containerId: 'a/b' }],
