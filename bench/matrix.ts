@@ -86,11 +86,27 @@ export const RTT: Profile = {
 /** `redis`: the real program on the bed's default link, 4 strategies x 3 repetitions (12 runs). */
 export const REDIS: Profile = { ...QUICK, name: 'redis', workloads: [REDIS_WORKLOAD] };
 
+/**
+ * `sweep`: the 64 MiB dirtier at every dirty rate of the full profile, on a short and a long link at
+ * 100 Mbit/s (8 cells, 96 runs): how the strategies move with RTT and dirty rate in under an hour.
+ */
+export const SWEEP: Profile = {
+  name: 'sweep',
+  workloads: DIRTY_FRACTIONS.map((f) => dirtier(64, f)),
+  links: [
+    { rttMs: 1, mbit: 100 },
+    { rttMs: 100, mbit: 100 },
+  ],
+  strategies: STRATEGY_NAMES,
+  reps: 3,
+};
+
 /** The profiles by name. */
 export const PROFILES: Readonly<Record<string, Profile>> = {
   quick: QUICK,
   redis: REDIS,
   rtt: RTT,
+  sweep: SWEEP,
   full: FULL,
 };
 

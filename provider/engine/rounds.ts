@@ -139,13 +139,25 @@ export async function checkpoint(
     await run(shell, argv, { timeout: checkpointTimeout(memory) });
   } catch (e) {
     const what = incremental.preDump ? 'runc checkpoint --pre-dump' : 'runc checkpoint';
+    // the migration dir goes with the rollback: keep CRIU's own reason in the error
+    const log = await run(shell, ['tail', '-n', String(DUMP_LOG_LINES), '--', `${workDir}/dump.log`], {
+      timeout: SHORT_STEP,
+    }).then(
+      (r) => r.stdout.toString('utf8').trimEnd(),
+      () => '',
+    );
     throw new CheckpointFailed(`${what} of ${containerId.slice(0, 12)} failed`, runningOn, {
       cause: e,
-      hint: `see ${workDir}/dump.log on the source`,
+      hint: log
+        ? `the last lines of CRIU's dump.log (removed with the migration dir):\n${log}`
+        : `see ${workDir}/dump.log on the source`,
     });
   }
   return { dir, freeze: seconds(clock.now() - startedAt), startedAt };
 }
+
+/** Lines of CRIU's dump.log kept in a `CheckpointFailed`. */
+export const DUMP_LOG_LINES = 12;
 
 /** Size of the memory in an image directory (pages with data × page size) and its other files. */
 export async function imageStat(
