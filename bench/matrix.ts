@@ -172,11 +172,16 @@ export function runOrder(profile: Profile, minReps = 3): PlannedRun[] {
   return out;
 }
 
+/** Pre-copy rounds each strategy runs when the workload dirties memory faster than the link sends it. */
+const HOT_ROUNDS: Readonly<Record<StrategyName, number>> = { 'hand-made': 0, 'p.haul': 8, lxd: 10, ferry: 1 };
+
 /**
- * A rough wall-time estimate of one run, seconds: container start and settle, the engine's fixed costs
- * (checkpoint, restore, SSH set-up: about 12 s measured on the development machine), one full copy of the
- * memory at the link rate, and for pre-copy more rounds' worth when the workload dirties memory. Calibrated
- * on the quick profile's wall times (50 ms, 100 Mbit/s, 64 MiB, load 6 to 9 on 2 vCPU).
+ * A rough wall-time estimate of one run, seconds: container start, settle and the engine's fixed costs
+ * (about 6 s; 7 s for hand-made), one full copy of the memory at the link rate, and for pre-copy more
+ * rounds' worth when the workload dirties memory (a hot workload makes the fixed rules run to their caps,
+ * each round resending about the whole memory). Fitted to the wall times of the quick, redis and sweep
+ * profiles of 2026-11-22 (64 MiB, 1/50/100 ms, 100 Mbit/s: 138 runs). The 256 MiB and 1 GiB cells of the
+ * full profile are extrapolated by the same terms, not measured.
  */
 export function estimateRunSeconds(r: Pick<PlannedRun, 'cell' | 'strategy'>): number {
   const { workload, link } = r.cell;
@@ -184,17 +189,16 @@ export function estimateRunSeconds(r: Pick<PlannedRun, 'cell' | 'strategy'>): nu
   const copy = memBytes / (linkBytesPerSecond(link) * 0.95);
   const dumpAndDelta = memBytes / 300e6; // checkpoint + pagedelta per full image, ~300 MB/s here
   const fraction = workload.kind === 'dirtier' ? workload.dirtyFraction : 0.05;
-  const settle = 3;
-  if (r.strategy === 'hand-made') return settle + 12 + copy + 2 * dumpAndDelta;
-  const rounds =
-    fraction === 0
+  if (r.strategy === 'hand-made') return 7 + copy + 2 * dumpAndDelta;
+  const hot = fraction >= 1;
+  const rounds = hot
+    ? HOT_ROUNDS[r.strategy]
+    : fraction === 0
       ? 1
-      : fraction >= 1
-        ? 3
-        : 1 + Math.min(4, Math.ceil(-Math.log(0.05) / -Math.log(1 - fraction)));
-  const extra = fraction === 0 ? 0 : Math.min(1, fraction) * copy * Math.min(rounds, 3);
-  const measure = r.strategy === 'ferry' ? 2 + dumpAndDelta : 0;
-  return settle + 25 + measure + copy + extra + (rounds + 1) * dumpAndDelta;
+      : 1 + Math.min(4, Math.ceil(-Math.log(0.05) / -Math.log(1 - fraction)));
+  const extra = hot ? (rounds - 1) * copy : Math.min(1, fraction) * copy * Math.min(rounds, 3);
+  const measure = r.strategy === 'ferry' ? 1.5 + dumpAndDelta : 0;
+  return 6 + measure + copy + extra + (rounds + 1) * dumpAndDelta;
 }
 
 /** Estimated wall time of a whole profile, seconds (sum of {@link estimateRunSeconds}). */
