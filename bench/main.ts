@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--profile quick|redis|rtt|full] [--reps N] [--strategies a,b] [--out DIR] [--dry-run]`:
+ * `npm run bench -- [--profile quick|redis|rtt|sweep|full] [--reps N] [--strategies a,b] [--out DIR] [--dry-run]`:
  * runs the benchmark on the running test bed and writes `<out>/<date>.json` (every run), `<out>/<date>.md`
  * (summary, headline ratios) and `<out>/<date>-*.svg` (charts). `--report FILE.json` re-renders the summary
  * and charts of an existing results file. `npm run bench` (bench/run.sh) first sets up the host, brings the

@@ -54,7 +54,7 @@ export const REDIS_WORKLOAD: WorkloadSpec = { kind: 'redis', mib: 64, tickMs: 20
 
 /**
  * `quick`: one dirtier (64 MiB, dirtying 10 % of the link) on the bed's default link (50 ms, 100 Mbit/s),
- * 4 strategies x 3 repetitions = 12 runs: 6 to 9 minutes on the development machine (2 vCPU, shared).
+ * 4 strategies x 3 repetitions = 12 runs: about 3 minutes on the development machine (2 vCPU).
  */
 export const QUICK: Profile = {
   name: 'quick',
@@ -73,7 +73,7 @@ export const FULL: Profile = {
   reps: 3,
 };
 
-/** `rtt`: the quick cell on a short fat link and a long thin one (24 runs, about 15 minutes). */
+/** `rtt`: the quick cell on a short fat link and a long thin one (24 runs, about 5 minutes estimated). */
 export const RTT: Profile = {
   ...QUICK,
   name: 'rtt',

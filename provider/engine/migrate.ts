@@ -229,6 +229,9 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
     let notes: readonly string[];
     try {
       await step({ kind: 'rolling-back', note: e instanceof Error ? e.message : String(e) });
+      // an image still on its way (a failure before the final round) ends before the cleanup removes its
+      // files; once the source is frozen it has always ended (it is awaited before the final round)
+      await imageTransfer?.catch(() => undefined);
       await path?.close();
       const rb = await rollBack(leftovers, frozen, memory, clock);
       await step({ kind: 'rolled-back' });

@@ -17,7 +17,7 @@ import { checkpoint, dropRound, sourceRoundDir, type CheckpointResult } from './
 import { overallDeadline, SLOW_LINK_RATE } from './timeouts';
 import type { ConnectedHost, MigrationDeps, MigrationRequest, ProgressEvent } from './types';
 
-/** Seconds between the two measurement checkpoints. */
+/** Least seconds between the two measurement checkpoints (the link probe between them may take longer). */
 export const DIRTY_INTERVAL = seconds(1);
 
 /** What the rounds start from. Sizes in bytes, rates in bytes/s, times in seconds. */

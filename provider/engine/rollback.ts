@@ -18,6 +18,9 @@ import { flattenImagesArgv } from './rounds';
 import { deltaTimeout, SHORT_STEP } from './timeouts';
 import type { Clock } from './types';
 
+/** Links of a tracked pre-copy chain the rollback's time limit allows for (rounds plus the final dump). */
+export const FLATTEN_LINKS = 50;
+
 /** What a migration may have left behind. */
 export interface Leftovers {
   /** Migration id. */
@@ -143,10 +146,15 @@ export async function rollBack(
     if (state === 'running') {
       notes.push('the source engine still reports the container running after the final checkpoint');
     } else {
-      if (l.sourcePagedelta !== undefined) {
-        // a no-op unless the final dump has a `parent` link (tracked pre-copy); up to 10 rounds + final
-        await run(l.source.shell, flattenImagesArgv(l.sourcePagedelta, srcCkpt), {
-          timeout: seconds(deltaTimeout(memory) * 11),
+      const chained =
+        l.sourcePagedelta !== undefined &&
+        (await l.source.shell.exec(['test', '-L', `${srcCkpt}/parent`], { timeout: SHORT_STEP })).exitCode ===
+          0;
+      if (chained) {
+        // a final dump made against a tracked pre-copy chain: complete it in place first; one
+        // diff-tracked | apply pass per link of the chain (at most FLATTEN_LINKS)
+        await run(l.source.shell, flattenImagesArgv(l.sourcePagedelta!, srcCkpt), {
+          timeout: seconds(deltaTimeout(memory) * FLATTEN_LINKS),
         });
       }
       await startFromImages(l.source, l.sourceId, l.checkpointName, undefined, memory, clock);

@@ -11,7 +11,7 @@
  * complete in place (for a restore on the source: rollback).
  */
 import * as path from 'node:path';
-import { CheckpointFailed, InvalidInput, TransferFailed } from '../errors';
+import { CheckpointFailed, InvalidInput, TimedOut, TransferFailed } from '../errors';
 import { runcCheckpointArgv } from '../hosts/commands/runc';
 import { mkdirArgv, removeUnderArgv } from '../hosts/commands/files';
 import type { RemoteShell } from '../hosts/remote-shell';
@@ -245,9 +245,9 @@ export async function sendDelta(
       runningOn,
       {
         cause: e,
-        ...(capped
+        ...(capped && e instanceof TimedOut
           ? {
-              hint: `the overall migration deadline left ${limit.toFixed(1)} s for this round; allow more time (deadline or policy.timeBudget) or migrate when the workload is quieter`,
+              hint: `the overall migration deadline ended this round after ${limit.toFixed(1)} s; allow more time (deadline or policy.timeBudget) or migrate when the workload is quieter`,
             }
           : {}),
       },

@@ -44,6 +44,8 @@ describe('rollBack: a tracked final dump is flattened before the source restores
       'src',
       (argv) => {
         if (same(argv, ['test', '-f', `${CK}/inventory.img`])) return {};
+        if (same(argv, ['test', '-L', `${CK}/parent`]))
+          return { exitCode: w.src.get(CK)?.parent === undefined ? 1 : 0 };
         if (same(argv, flatten)) {
           // its effect: the dir becomes complete in place, without a parent link
           w.src.set(CK, { image: true });
@@ -109,7 +111,7 @@ describe('rollBack: a tracked final dump is flattened before the source restores
     expect(r).toEqual({ restoredOnSource: restores, notes: [] });
     const flattens = w.log.filter((e) => e[0] === 'src' && same(e.slice(1), flatten));
     expect(flattens).toHaveLength(sourcePagedelta !== undefined && restores ? 1 : 0);
-    // the flatten script: binary and dir as arguments (its text is pinned in rounds.test.ts)
+    // the flatten script: binary and dir as arguments (the script itself runs in pagedelta-tracked.it)
     expect(flatten.slice(3)).toEqual(['sh', PD, CK]);
     expect(flatten[2]).toContain('diff-tracked');
 
@@ -123,6 +125,7 @@ describe('rollBack: a tracked final dump is flattened before the source restores
         ? [
             src('test', '-f', `${CK}/inventory.img`),
             ['src-engine', 'inspect', ID], // waits until the engine sees it stopped
+            ...(sourcePagedelta === undefined ? [] : [src('test', '-L', `${CK}/parent`)]),
             ...flattens,
             src(...pagesByReferenceArgv(CK, pagesDir)),
             src('sh', '-c', `printf "%s\\n" "$3" > "$2/${NONCE_FILE}"`, 'sh', '-', CK, '<nonce>'),
