@@ -146,14 +146,15 @@ export async function rollBack(
     if (state === 'running') {
       notes.push('the source engine still reports the container running after the final checkpoint');
     } else {
+      const pd = l.sourcePagedelta;
       const chained =
-        l.sourcePagedelta !== undefined &&
+        pd !== undefined &&
         (await l.source.shell.exec(['test', '-L', `${srcCkpt}/parent`], { timeout: SHORT_STEP })).exitCode ===
           0;
-      if (chained) {
+      if (pd !== undefined && chained) {
         // a final dump made against a tracked pre-copy chain: complete it in place first; one
         // diff-tracked | apply pass per link of the chain (at most FLATTEN_LINKS)
-        await run(l.source.shell, flattenImagesArgv(l.sourcePagedelta!, srcCkpt), {
+        await run(l.source.shell, flattenImagesArgv(pd, srcCkpt), {
           timeout: seconds(deltaTimeout(memory) * FLATTEN_LINKS),
         });
       }
