@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs/promises';
 import { PreflightFailed } from '../errors';
+import { dockerHostArgv } from '../hosts/commands/docker-cli';
 import { criuCheckArgv, criuVersionArgv, parseCriuVersion } from '../hosts/commands/criu';
 import { dfAvailArgv, parseDfAvail } from '../hosts/commands/files';
 import { runcVersionArgv } from '../hosts/commands/runc';
@@ -86,6 +87,7 @@ export async function preflight(i: PreflightInput): Promise<PreflightResult> {
     );
   }
   const imageOnTarget = await i.target.runtime.imageExists(container.imageId);
+  if (!imageOnTarget) await checkDockerCli([i.source, i.target], [i.sourceLabel, i.targetLabel], runningOn);
   const bin = await buildNative(pagedeltaSourcePath());
   const content = await fs.readFile(bin.path);
   const [sourcePagedelta, targetPagedelta] = await Promise.all([
@@ -107,6 +109,31 @@ export async function preflight(i: PreflightInput): Promise<PreflightResult> {
     sourceDir,
     targetDir,
   };
+}
+
+/**
+ * The image must be sent (`docker save` on the source, `load` on the target): both hosts need the docker
+ * CLI beside their engine. @throws PreflightFailed naming the hosts without it.
+ */
+async function checkDockerCli(
+  hosts: readonly ConnectedHost[],
+  labels: readonly string[],
+  runningOn: string,
+): Promise<void> {
+  const missing: string[] = [];
+  for (const [k, h] of hosts.entries()) {
+    const argv = [...dockerHostArgv(h.config.dockerSocket), 'version', '--format', '{{.Client.Version}}'];
+    if ((await h.shell.exec(argv, { timeout: SHORT_STEP })).exitCode !== 0) missing.push(labels[k]!);
+  }
+  if (missing.length > 0) {
+    throw new PreflightFailed(
+      `the target lacks the container's image and ${missing.join(' and ')} cannot run the docker CLI to move it`,
+      runningOn,
+      {
+        hint: 'install the docker CLI beside the engine (Debian: docker.io), or load the image on the target first',
+      },
+    );
+  }
 }
 
 /** Uploads the pagedelta binary to `<workDir>/pagedelta-<hash16>` unless it is already there. */
