@@ -91,7 +91,9 @@ export function flattenImagesArgv(pagedelta: string, dir: string): string[] {
   if (!dir.startsWith('/') || dir.includes('\0')) throw new InvalidInput('dir', dir, 'an absolute path');
   const script = [
     'bin=$1; dir=${2%/}; [ -L "$dir/parent" ] || exit 0',
-    'out=$dir.flat; for x in "$out" "$dir.chain"; do [ ! -e "$x" ] || { echo "$x already exists" >&2; exit 1; }; done',
+    // what an earlier run killed before its swap left (our own names): removed, the work is redone
+    'out=$dir.flat; rm -rf -- "$out" "$out"-[0-9]*',
+    '[ ! -e "$dir.chain" ] || { echo "$dir.chain already exists" >&2; exit 1; }',
     'shift 2; d=$dir',
     'while :; do set -- "$d" "$@"; [ -L "$d/parent" ] || break; d=$d/parent',
     '  [ $# -lt 500 ] || { echo "$dir: parent chain too long" >&2; exit 1; }; done',

@@ -150,6 +150,10 @@ describeIf('pagedelta diff-tracked on synthetic images', ['gcc'], () => {
     fs.symlinkSync('../../rounds/2', path.join(fin!, 'parent'));
     writeSynDir(expected!, expectedSpec);
     await ok(flattenImagesArgv(bin, r1!)); // no parent: nothing to do
+    // what a run killed half-way left: partial outputs, removed and the work redone
+    fs.mkdirSync(`${fin!}.flat-1`);
+    fs.writeFileSync(`${fin!}.flat-1/pages-1.img`, 'partial');
+    fs.mkdirSync(`${fin!}.flat`);
     await ok(flattenImagesArgv(bin, `${fin!}/`));
     expectSameDir(fin!, expected!);
     expect(fs.readdirSync(path.dirname(fin!))).toEqual(['final']);
