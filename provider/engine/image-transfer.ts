@@ -11,7 +11,7 @@ import {
   dockerSaveArgv,
   parseImageSize,
 } from '../hosts/commands/docker-cli';
-import { duArgv, parseDu } from '../hosts/commands/files';
+import { duArgv, parseDu, removeFilesArgv } from '../hosts/commands/files';
 import type { ConnectedHost } from '../hosts/connect';
 import type { RemoteShell } from '../hosts/remote-shell';
 import { run, runText } from '../hosts/run';
@@ -110,7 +110,7 @@ export async function sendImage(i: ImageTransferInput): Promise<ImageTransferRes
 }
 
 async function removeQuietly(shell: RemoteShell, file: string): Promise<void> {
-  await run(shell, ['rm', '-f', '--', file], { timeout: SHORT_STEP }).catch(() => undefined);
+  await run(shell, removeFilesArgv(file), { timeout: SHORT_STEP }).catch(() => undefined);
 }
 
 async function fileSize(shell: RemoteShell, file: string): Promise<Bytes> {

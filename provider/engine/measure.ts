@@ -6,7 +6,7 @@
 import { InvalidInput } from '../errors';
 import type { ConnectedHost } from '../hosts/connect';
 import type { RemoteProcess } from '../hosts/remote-shell';
-import { parseDu } from '../hosts/commands/files';
+import { duArgv, parseDu, removeFilesArgv } from '../hosts/commands/files';
 import { run } from '../hosts/run';
 import type { DirtySample, TransferSample } from '../model';
 import { bytes, mib, seconds, type Bytes, type Duration } from '../units';
@@ -172,7 +172,7 @@ export async function measureLink(
       probeBytes: bytes(sends.reduce((n, x) => n + x.bytes, 0)),
     };
   } finally {
-    await run(source.shell, ['rm', '-f', '--', empty, zeros], { timeout: SHORT_STEP }).catch(() => undefined);
+    await run(source.shell, removeFilesArgv(empty, zeros), { timeout: SHORT_STEP }).catch(() => undefined);
   }
 }
 
@@ -244,9 +244,7 @@ export async function measureContainer(i: ContainerMeasureInput): Promise<Contai
 export async function upperDirSize(source: ConnectedHost, upper: string | undefined): Promise<Bytes> {
   if (upper === undefined) return bytes(0);
   try {
-    return parseDu(
-      (await run(source.shell, ['du', '-sb', '--', upper], { timeout: SHORT_STEP })).stdout.toString(),
-    );
+    return parseDu((await run(source.shell, duArgv(upper), { timeout: SHORT_STEP })).stdout.toString());
   } catch {
     return bytes(0);
   }

@@ -13,7 +13,7 @@
 import * as path from 'node:path';
 import { CheckpointFailed, InvalidInput, TimedOut, TransferFailed } from '../errors';
 import { runcCheckpointArgv } from '../hosts/commands/runc';
-import { mkdirArgv, removeUnderArgv } from '../hosts/commands/files';
+import { mkdirArgv, removeFilesArgv, removeUnderArgv, tailArgv } from '../hosts/commands/files';
 import type { RemoteShell } from '../hosts/remote-shell';
 import { run } from '../hosts/run';
 import { DEFAULT_RUNTIME_ROOT } from '../hosts/commands/docker-paths';
@@ -124,7 +124,7 @@ export async function checkpoint(
   runningOn: string | undefined,
   incremental: IncrementalOptions = {},
 ): Promise<CheckpointResult> {
-  await run(shell, ['mkdir', '-p', '--', dir, workDir], { timeout: SHORT_STEP });
+  await run(shell, mkdirArgv(dir, workDir), { timeout: SHORT_STEP });
   const argv = runcCheckpointArgv({
     runtimeRoot: host.runtimeRoot ?? DEFAULT_RUNTIME_ROOT,
     containerId,
@@ -142,7 +142,7 @@ export async function checkpoint(
   } catch (e) {
     const what = incremental.preDump ? 'runc checkpoint --pre-dump' : 'runc checkpoint';
     // the migration dir goes with the rollback: keep CRIU's own reason in the error
-    const log = await run(shell, ['tail', '-n', String(DUMP_LOG_LINES), '--', `${workDir}/dump.log`], {
+    const log = await run(shell, tailArgv(DUMP_LOG_LINES, `${workDir}/dump.log`), {
       timeout: SHORT_STEP,
     }).then(
       (r) => r.stdout.toString('utf8').trimEnd(),
@@ -255,7 +255,7 @@ export async function sendDelta(
       },
     );
   } finally {
-    await run(shell, ['rm', '-f', '--', delta.file], { timeout: SHORT_STEP }).catch(() => undefined);
+    await run(shell, removeFilesArgv(delta.file), { timeout: SHORT_STEP }).catch(() => undefined);
   }
 }
 
@@ -264,7 +264,7 @@ export async function dropRound(shell: RemoteShell, base: string, dir: string): 
   await run(shell, removeUnderArgv(base, dir), { timeout: SHORT_STEP }).catch(() => undefined);
 }
 
-/** Creates directories on a host. */
-export async function mkdirs(shell: RemoteShell, ...dirs: string[]): Promise<void> {
-  for (const d of dirs) await run(shell, mkdirArgv(d), { timeout: SHORT_STEP });
+/** Creates directories on a host (one command). */
+export async function mkdirs(shell: RemoteShell, ...dirs: [string, ...string[]]): Promise<void> {
+  await run(shell, mkdirArgv(...dirs), { timeout: SHORT_STEP });
 }

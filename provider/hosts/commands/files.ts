@@ -6,9 +6,20 @@ import { InvalidInput } from '../../errors';
 import { bytes, type Bytes } from '../../units';
 import { absolutePath, isStrictlyInside } from './validate';
 
-/** `mkdir -p -- <path>`. */
-export function mkdirArgv(path: string): string[] {
-  return ['mkdir', '-p', '--', absolutePath('path', path)];
+/** `mkdir -p -- <path>...`: all of them in one command. */
+export function mkdirArgv(...paths: [string, ...string[]]): string[] {
+  return ['mkdir', '-p', '--', ...paths.map((p) => absolutePath('path', p))];
+}
+
+/** `rm -f -- <path>...`: removes files (not directories); a missing one is no error. */
+export function removeFilesArgv(...paths: [string, ...string[]]): string[] {
+  return ['rm', '-f', '--', ...paths.map((p) => absolutePath('path', p))];
+}
+
+/** `tail -n <lines> -- <path>`: the last `lines` lines of a file. */
+export function tailArgv(lines: number, path: string): string[] {
+  if (!Number.isInteger(lines) || lines < 1) throw new InvalidInput('lines', lines, 'a positive integer');
+  return ['tail', '-n', String(lines), '--', absolutePath('path', path)];
 }
 
 /**

@@ -7,7 +7,9 @@ import {
   mkdirArgv,
   parseDfAvail,
   parseDu,
+  removeFilesArgv,
   removeUnderArgv,
+  tailArgv,
   tarCreateArgv,
   tarExtractArgv,
 } from '../../../provider/hosts/commands/files';
@@ -63,6 +65,8 @@ describe('removeUnderArgv', () => {
 describe('other file commands', () => {
   it('builds mkdir, tar, du and df', () => {
     expect(mkdirArgv('/a/b')).toEqual(['mkdir', '-p', '--', '/a/b']);
+    expect(mkdirArgv('/a/b', '/c')).toEqual(['mkdir', '-p', '--', '/a/b', '/c']);
+    expect(() => mkdirArgv('/a', 'rel')).toThrow(InvalidInput);
     expect(tarCreateArgv({ dir: '/img' })).toEqual([
       'tar',
       '-C',
@@ -105,5 +109,21 @@ describe('other file commands', () => {
 
   it.each(['', 'Avail\n', '123\n'])('rejects df output %j', (out) => {
     expect(() => parseDfAvail(out)).toThrow(InvalidInput);
+  });
+});
+
+describe('removeFilesArgv and tailArgv', () => {
+  it('removes files by absolute path only', () => {
+    expect(removeFilesArgv('/w/a', '/w/b c')).toEqual(['rm', '-f', '--', '/w/a', '/w/b c']);
+    expect(() => removeFilesArgv('-rf')).toThrow(InvalidInput);
+  });
+
+  it.each([0, -1, 1.5])('tail refuses %p lines', (n) => {
+    expect(() => tailArgv(n, '/w/dump.log')).toThrow(InvalidInput);
+  });
+
+  it('tails the last lines of a file', () => {
+    expect(tailArgv(12, '/w/dump.log')).toEqual(['tail', '-n', '12', '--', '/w/dump.log']);
+    expect(() => tailArgv(12, 'dump.log')).toThrow(InvalidInput);
   });
 });
