@@ -3,13 +3,12 @@
  * (the binary and its shared libraries on a busybox-static base). Inside the same container a client loop
  * (busybox sh + redis-cli over a Unix socket: the container has no network, and CRIU keeps both ends of a
  * Unix socket) fills about `mib` MiB, then every tick increments a counter in Redis, writes a key, and
- * prints `tick=<counter> t=<ns>`: the same format as the dirtier, so the same parser measures the downtime,
+ * prints `tick=<counter> t=<ns>`: the same format as the dirtier, so the dirtier's `workloadView` measures
+ * the downtime (with no `verify=` lines its memory check holds vacuously),
  * and since the counter lives in Redis's memory, a continuous counter proves Redis's state moved intact.
  */
 import type { ContainerSpec } from '../../provider/hosts/container-runtime';
-import { counterBreaks, longestGapMs, parseDirtierLog } from '../../test/support/dirtier-log';
 import type { RedisWorkload } from '../types';
-import { mergeTicks, type WorkloadView } from './dirtier';
 
 /** The image bench/setup.sh builds and loads into every test bed engine. */
 export const REDIS_IMAGE = 'ferry/bench-redis:latest';
@@ -51,19 +50,5 @@ export function redisSpec(name: string, w: RedisWorkload): ContainerSpec {
     ],
     labels: { 'ferry.bench': name },
     hostConfig: { networkMode: 'none' },
-  };
-}
-
-/** The workload's view of the move (no `verify=` lines: the counter is the check). */
-export function redisView(sourceLog: string, targetLog: string): WorkloadView {
-  const s = parseDirtierLog(sourceLog);
-  const t = parseDirtierLog(targetLog);
-  const merged = mergeTicks(s.ticks, t.ticks);
-  return {
-    downtimeS: longestGapMs(merged) / 1000,
-    counterContinuous: counterBreaks(merged).length === 0,
-    verifyOk: true,
-    targetTicks: t.ticks.length,
-    sourceTicks: s.ticks.length,
   };
 }

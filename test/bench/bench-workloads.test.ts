@@ -4,7 +4,7 @@ import { describeError, failureClass, specOf } from '../../bench/runner';
 import { copyArgv, dockerArgv } from '../../bench/strategies/hand-made';
 import { RelayedPath } from '../../bench/strategies/types';
 import { dirtierSpec, mergeTicks, workloadView } from '../../bench/workloads/dirtier';
-import { redisSpec, redisView } from '../../bench/workloads/redis';
+import { redisSpec } from '../../bench/workloads/redis';
 import { CommandFailed, MigrationAborted } from '../../provider/errors';
 
 const tick = (n: number, ms: number): string => `tick=${n} t=${BigInt(ms) * 1_000_000n} dirtied=0 ok=1`;
@@ -29,7 +29,7 @@ describe('workload view', () => {
     );
     expect(v.counterContinuous).toBe(false);
     expect(v.verifyOk).toBe(false);
-    expect(redisView(tick(1, 0), '').targetTicks).toBe(0);
+    expect(workloadView(tick(1, 0), '').targetTicks).toBe(0);
   });
 
   it('derives the dirtier arguments from the link; redis gets its loop and arguments as argv', () => {

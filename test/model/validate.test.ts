@@ -7,22 +7,12 @@ import {
   type ModelInputs,
 } from '../../provider/model';
 import { mbit, mib, millis, seconds } from '../../provider/units';
+import { withField } from '../support/with-field';
 import { inputs } from './fixtures';
 
 /** A JSON copy of the default inputs with `path` set to `value` (or deleted when `value` is `undefined`). */
-function withField(path: string, value: unknown): ModelInputs {
-  const root = JSON.parse(JSON.stringify(inputs())) as Record<string, unknown>;
-  const keys = path.split('.');
-  let node: Record<string, unknown> = root;
-  for (const k of keys.slice(0, -1)) {
-    node[k] ??= {};
-    node = node[k] as Record<string, unknown>;
-  }
-  const last = keys[keys.length - 1]!;
-  if (value === undefined) delete node[last];
-  else node[last] = value;
-  return root as unknown as ModelInputs;
-}
+const withInput = (path: string, value: unknown): ModelInputs =>
+  withField(inputs(), path, value) as unknown as ModelInputs;
 
 function rejection(i: ModelInputs): InvalidInput {
   try {
@@ -85,7 +75,7 @@ describe('resolveInputs rejects bad input, naming the field and the value', () =
     ['policy.downtimeTolerance', 0.5],
     ['policy.postCopyAllowed', 'true'],
   ])('%s = %p', (path, value) => {
-    const e = rejection(withField(path, value));
+    const e = rejection(withInput(path, value));
     expect(e.field).toBe(path);
     expect(Object.is(e.value, value)).toBe(true);
     expect(e.message).toContain(`invalid ${path}: got `);
@@ -106,36 +96,36 @@ describe('resolveInputs rejects bad input, naming the field and the value', () =
     ['link.bandwidthSamples', [{ bytes: 1e6, duration: 0 }], 'link.bandwidthSamples[0].duration', 0],
     ['link.bandwidthSamples', [{ bytes: 1e6, duration: -1 }], 'link.bandwidthSamples[0].duration', -1],
   ])('%s = %j rejects %s', (path, value, field, bad) => {
-    const e = rejection(withField(path, value));
+    const e = rejection(withInput(path, value));
     expect(e.field).toBe(field);
     expect(e.value).toBe(bad);
   });
 
   it('names the whole sample when a measured transfer is slower than 1000 bytes/s', () => {
-    const e = rejection(withField('link.bandwidthSamples', [{ bytes: 10, duration: 1 }]));
+    const e = rejection(withInput('link.bandwidthSamples', [{ bytes: 10, duration: 1 }]));
     expect(e.field).toBe('link.bandwidthSamples[0]');
     expect(e.value).toBe(10);
   });
 
   it('says an RTT above 60 s is probably milliseconds', () => {
-    expect(rejection(withField('link.rtt', 50_000)).message).toMatch(/milliseconds passed as seconds/);
+    expect(rejection(withInput('link.rtt', 50_000)).message).toMatch(/milliseconds passed as seconds/);
   });
 
   it('rejects a working set above the memory, naming the memory size', () => {
-    expect(rejection(withField('container.workingSet', mib(300))).message).toContain(
+    expect(rejection(withInput('container.workingSet', mib(300))).message).toContain(
       `at most container.memory (${mib(256)} bytes)`,
     );
   });
 
   it('needs a dirty rate or dirty samples', () => {
-    const none = withField('container.dirtyRate', undefined);
+    const none = withInput('container.dirtyRate', undefined);
     expect(rejection(none).field).toBe('container.dirtyRate');
     const empty = { ...none, container: { ...none.container, dirtySamples: [] } };
     expect(rejection(empty).field).toBe('container.dirtyRate');
   });
 
   it('needs a bandwidth, bandwidth samples or an override', () => {
-    const none = withField('link.bandwidth', undefined);
+    const none = withInput('link.bandwidth', undefined);
     expect(rejection(none).field).toBe('link.bandwidth');
     expect(rejection({ ...none, link: { ...none.link, bandwidthSamples: [] } }).field).toBe('link.bandwidth');
     expect(() =>
@@ -176,7 +166,7 @@ describe('resolveInputs fills defaults', () => {
   });
 
   it('takes dirty samples alone, without a dirty rate', () => {
-    const raw = withField('container.dirtyRate', undefined);
+    const raw = withInput('container.dirtyRate', undefined);
     const r = resolveInputs({
       ...raw,
       container: { ...raw.container, dirtySamples: [{ volume: mib(3), interval: seconds(1) }] },

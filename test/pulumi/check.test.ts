@@ -97,7 +97,7 @@ describe('check: validateInputs', () => {
 describe('config: ferry:clusters', () => {
   it('accepts the JSON text the provider receives, ports given as text', () => {
     const text = JSON.stringify(
-      withField(clusters() as unknown as Record<string, unknown>, 'clusters', [
+      withField(clusters(), 'clusters', [
         { ...clusters().clusters[0]!, hosts: [{ ...clusters().clusters[0]!.hosts[0]!, port: '2222' }] },
       ]),
     );
@@ -118,7 +118,7 @@ describe('config: ferry:clusters', () => {
     ['dockerSocket', undefined, /dockerSocket: .*Docker Engine socket path/],
   ])('host field %s = %j is refused', (field, value, reason) => {
     const file = clusters();
-    const host = withField(file.clusters[0]!.hosts[0]! as unknown as Record<string, unknown>, field, value);
+    const host = withField(file.clusters[0]!.hosts[0]!, field, value);
     const parsed = parseClusters({ clusters: [{ name: 'cluster-a', hosts: [host] }] });
     expect(parsed.ok).toBe(false);
     expect(!parsed.ok && parsed.problems.map((p) => `${p.property}: ${p.reason}`).join('\n')).toMatch(reason);
