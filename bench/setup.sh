@@ -9,8 +9,10 @@ IMAGE=ferry/bench-redis:latest
 STATE_DIR=${FERRY_TESTBED_DIR:-/var/lib/ferry/testbed}
 CLUSTERS=$STATE_DIR/clusters.json
 
+# the host setup's installer: apt-get update first when the lists are stale, output to the setup log
+source "$(dirname "$0")/../scripts/setup/lib.sh"
 if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || [ ! -x /bin/busybox ]; then
-  apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends redis-server redis-tools busybox-static
+  apt_install bench-redis redis-server redis-tools busybox-static
   # the package starts a system redis; the bench does not use it
   systemctl disable --now redis-server >/dev/null 2>&1 || true
 fi
