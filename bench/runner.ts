@@ -11,7 +11,7 @@ import type { HostRef } from '../provider/engine/types';
 import { HostUnreachable, MigrationAborted, TimedOut } from '../provider/errors';
 import { connectHost, type ConnectedHost } from '../provider/hosts/connect';
 import type { ContainerSpec } from '../provider/hosts/container-runtime';
-import { loadTestbed, setLink, type Testbed } from '../provider/testbed';
+import { loadTestbed, setLink, type Testbed } from '../testbed';
 import { mbit, millis } from '../provider/units';
 import { interference } from './interference';
 import { cellKey, dirtyMiBs, linkKey, runOrder, type Profile } from './matrix';

@@ -10,7 +10,7 @@
  *   So `198.18.x.(10+y)` always means "cluster y, as seen from cluster x", and every packet of the link that
  *   leaves the WAN toward cluster x carries that source address: HTB classifies on it.
  */
-import { InvalidInput } from '../errors';
+import { InvalidInput } from '../provider/errors';
 
 /** Fewest clusters the test bed runs. */
 export const MIN_CLUSTERS = 2;

@@ -1,6 +1,6 @@
 /** Builds the ClustersFile the test bed hands to Ferry's engine (pure). */
-import type { ClustersFile, HostConfig, PeerEndpoint } from '../config/clusters';
-import { InvalidInput } from '../errors';
+import type { ClustersFile, HostConfig, PeerEndpoint } from '../provider/config/clusters';
+import { InvalidInput } from '../provider/errors';
 import { SSH_PORT, peerAddress, type ClusterPlan } from './address-plan';
 import { TESTBED_USER } from './login-user';
 import type { TestbedPaths } from './paths';

@@ -1,6 +1,6 @@
 /** Starting each host's containerd, dockerd and sshd inside its namespace (thin I/O). */
 import * as fs from 'node:fs';
-import { PrerequisiteMissing, TimedOut } from '../errors';
+import { PrerequisiteMissing, TimedOut } from '../provider/errors';
 import { SSH_PORT, type ClusterPlan } from './address-plan';
 import {
   DOCKERD_CONFIG_JSON,

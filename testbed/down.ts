@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InvalidInput } from '../errors';
-import { formatDuration, seconds, type Duration } from '../units';
+import { InvalidInput } from '../provider/errors';
+import { formatDuration, seconds, type Duration } from '../provider/units';
 import { MAX_CLUSTERS, WAN_NETNS, allNetnsNames, clusterPlan, type ClusterPlan } from './address-plan';
 import { shimSocketPath } from './daemon-config';
 import { dockerPing, dockerRequest } from './health';

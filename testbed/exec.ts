@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CommandFailed, PrerequisiteMissing, TimedOut } from '../errors';
+import { CommandFailed, PrerequisiteMissing, TimedOut } from '../provider/errors';
 
 /** Options of {@link run}. */
 export interface RunOptions {

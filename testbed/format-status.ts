@@ -1,5 +1,5 @@
 /** Text rendering of {@link TestbedStatus} for `ferry testbed status` (pure). */
-import { bytesPerSecond, formatBandwidth, formatDuration } from '../units';
+import { bytesPerSecond, formatBandwidth, formatDuration } from '../provider/units';
 import { relativeError } from './measure-stats';
 import { linkSettingsOf } from './state';
 import type { TestbedStatus } from './status';

@@ -1,5 +1,5 @@
 /** Settings of one emulated WAN link (pure): round-trip time, bandwidth, and whether it is cut. */
-import { InvalidInput } from '../errors';
+import { InvalidInput } from '../provider/errors';
 import {
   formatBandwidth,
   formatDuration,
@@ -9,7 +9,7 @@ import {
   parseDuration,
   type BytesPerSecond,
   type Duration,
-} from '../units';
+} from '../provider/units';
 
 /**
  * How a cut link fails:

@@ -1,5 +1,5 @@
 /** `ferry testbed link`: changes one link live (rate via HTB, delay and cut via the relay). */
-import { PrerequisiteMissing } from '../errors';
+import { PrerequisiteMissing } from '../provider/errors';
 import { linkPlan, resolveCluster } from './address-plan';
 import { validateBandwidth, validateRtt, type CutMode, type LinkSettings } from './link-settings';
 import { loadTestbed } from './load';

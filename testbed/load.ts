@@ -1,7 +1,7 @@
 /** Reading a running test bed's files: what tests and the engine's tests use to find the clusters. */
 import * as fs from 'node:fs';
-import type { ClustersFile } from '../config/clusters';
-import { PrerequisiteMissing } from '../errors';
+import { readClustersFile } from '../provider/config/clusters-file';
+import { PrerequisiteMissing } from '../provider/errors';
 import { defaultStateDir, testbedPaths } from './paths';
 import { readState } from './state';
 import type { Testbed } from './up';
@@ -19,6 +19,6 @@ export function loadTestbed(stateDir: string = defaultStateDir()): Testbed {
       hint: 'run `ferry testbed up` (or call testbedUp()) first',
     });
   }
-  const clusters = JSON.parse(fs.readFileSync(paths.clustersFile, 'utf8')) as ClustersFile;
+  const clusters = readClustersFile(paths.clustersFile);
   return { paths, state, clusters };
 }

@@ -1,7 +1,7 @@
 /** One test bed operation at a time: a lock file holding the owner's pid (stale locks of dead pids are taken over). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TimedOut } from '../errors';
+import { TimedOut } from '../provider/errors';
 import { sleep } from './exec';
 import type { TestbedPaths } from './paths';
 import { isAlive } from './processes';

@@ -1,5 +1,5 @@
 /** Sizing and summarising link measurements (pure). */
-import type { BytesPerSecond, Duration } from '../units';
+import type { BytesPerSecond, Duration } from '../provider/units';
 
 /** Median of a non-empty list (NaN for an empty one). */
 export function median(xs: readonly number[]): number {

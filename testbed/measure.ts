@@ -5,8 +5,8 @@
  * relay needs on this 2-core machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CommandFailed, TimedOut } from '../errors';
-import { bytesPerSecond, seconds, type BytesPerSecond, type Duration } from '../units';
+import { CommandFailed, TimedOut } from '../provider/errors';
+import { bytesPerSecond, seconds, type BytesPerSecond, type Duration } from '../provider/units';
 import { PROBE_PORT, peerAddress, type ClusterPlan } from './address-plan';
 import { inNetns } from './daemon-config';
 import { tryRun } from './exec';

@@ -1,7 +1,7 @@
 /** Creating and deleting the test bed's namespaces, veths, addresses, routes and rules (thin I/O). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PrerequisiteMissing } from '../errors';
+import { PrerequisiteMissing } from '../provider/errors';
 import { MGMT_ROOT_IF, TESTBED_RANGE, WAN_NETNS, allNetnsNames, type ClusterPlan } from './address-plan';
 import { NETNS_DIR } from './daemon-config';
 import { run, tryRun } from './exec';

@@ -6,8 +6,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** The repository (or package) root: two levels above this file (`provider/testbed/`). */
-export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * The repository (or installed package) root: the nearest directory above this file that holds a
+ * `package.json` (`testbed/` in the sources, `dist/testbed/` when built).
+ */
+export const PACKAGE_ROOT = packageRootAbove(__dirname);
+
+/** The nearest ancestor of `start` holding a `package.json`; `start` itself when none does. */
+export function packageRootAbove(start: string, exists: (p: string) => boolean = fs.existsSync): string {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    if (exists(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(start);
+  }
+}
 
 /**
  * The argv prefix that runs helper `name` (relative to this directory, without extension, e.g. `relay/main`).

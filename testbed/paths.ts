@@ -1,6 +1,6 @@
 /** Where the test bed keeps its files (pure). Everything it creates on disk lives under the state dir. */
 import * as path from 'node:path';
-import { InvalidInput } from '../errors';
+import { InvalidInput } from '../provider/errors';
 import type { ClusterPlan } from './address-plan';
 
 /** Default state directory when `FERRY_TESTBED_DIR` is unset. */

@@ -1,7 +1,7 @@
 /** What the test bed needs on the machine, and a check that names every missing piece. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PrerequisiteMissing } from '../errors';
+import { PrerequisiteMissing } from '../provider/errors';
 import { daemonEnv } from './daemon-config';
 import { hintFor } from './exec';
 

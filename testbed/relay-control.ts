@@ -1,6 +1,6 @@
 /** Starting, reconfiguring and asking the relay (thin I/O over its control socket). */
 import * as net from 'node:net';
-import { PrerequisiteMissing, TimedOut } from '../errors';
+import { PrerequisiteMissing, TimedOut } from '../provider/errors';
 import { WAN_NETNS } from './address-plan';
 import { inNetns } from './daemon-config';
 import { logTail, sleep, spawnDetached } from './exec';

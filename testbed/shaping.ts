@@ -1,5 +1,5 @@
 /** Applying HTB shaping in the WAN namespace (thin I/O over ./tc-plan.ts). */
-import { InvalidInput } from '../errors';
+import { InvalidInput } from '../provider/errors';
 import { resolveCluster, type ClusterPlan } from './address-plan';
 import { run, tryRun } from './exec';
 import { linkSettingsOf, type LinkState } from './state';

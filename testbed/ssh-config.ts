@@ -1,5 +1,5 @@
 /** OpenSSH configuration of the test bed (pure): each host's sshd_config, the known_hosts and ssh_config. */
-import { InvalidInput } from '../errors';
+import { InvalidInput } from '../provider/errors';
 import { SSH_PORT, peerAddress, type ClusterPlan } from './address-plan';
 import { inNetns } from './daemon-config';
 import { TESTBED_USER } from './login-user';

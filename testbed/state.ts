@@ -1,8 +1,8 @@
 /** The test bed's own state file, `<stateDir>/testbed.json`: what is up, its pids and every link's set values. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InvalidInput } from '../errors';
-import { bytesPerSecond, seconds } from '../units';
+import { InvalidInput } from '../provider/errors';
+import { bytesPerSecond, seconds } from '../provider/units';
 import { linkPlans } from './address-plan';
 import type { CutMode, LinkSettings } from './link-settings';
 import type { TestbedPaths } from './paths';

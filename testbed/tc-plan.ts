@@ -5,7 +5,7 @@
  * filter on the link's source address `198.18.k.(10+j)`. Each direction of a link is therefore shaped
  * separately, at the link's rate, where it enters the receiving cluster.
  */
-import type { BytesPerSecond } from '../units';
+import type { BytesPerSecond } from '../provider/units';
 import { WAN_NETNS, peerAddress, type ClusterPlan } from './address-plan';
 
 /** The `tc` command in the WAN namespace. */

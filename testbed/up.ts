@@ -2,9 +2,9 @@
 import { ensureLoginUser } from './login-user';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ClustersFile } from '../config/clusters';
-import { InvalidInput, PrerequisiteMissing } from '../errors';
-import { formatDuration, seconds, type BytesPerSecond, type Duration } from '../units';
+import type { ClustersFile } from '../provider/config/clusters';
+import { InvalidInput, PrerequisiteMissing } from '../provider/errors';
+import { formatDuration, seconds, type BytesPerSecond, type Duration } from '../provider/units';
 import { clusterPlans, validateClusterCount, MIN_CLUSTERS, SSH_PORT } from './address-plan';
 import { buildClustersFile } from './clusters-file';
 import { ensureContainerd, ensureDockerd, ensureSshd } from './daemons';

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { CommandFailed, InvalidInput, PrerequisiteMissing, TimedOut } from '../errors';
+import { CommandFailed, InvalidInput, PrerequisiteMissing, TimedOut } from '../provider/errors';
 
 /** Repository of the workload image. */
 export const IMAGE_REPO = 'ferry/dirtier';

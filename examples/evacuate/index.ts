@@ -4,7 +4,7 @@
  * live; the provider lets migrations over the same link take turns (`ferry:maxMigrationsPerLink`, default 1).
  */
 import * as pulumi from '@pulumi/pulumi';
-import { Container } from '../../provider/pulumi';
+import { Container } from '@ferry/pulumi';
 
 const config = new pulumi.Config();
 /** The cluster every container runs on. */

@@ -4,7 +4,7 @@
  * migrates the running container live. See README.md.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { Container } from '../../provider/pulumi';
+import { Container } from '@ferry/pulumi';
 
 const config = new pulumi.Config();
 /** Cluster the counter runs on (`cluster-a` by default). */

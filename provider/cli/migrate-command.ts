@@ -3,9 +3,9 @@
  * [--target-downtime 300ms] [--max-rounds N] [--strategy auto|pre-copy|stop-and-copy] [--relay] [--json]`
  * and `ferry migrate --recover`: a thin layer over provider/engine.
  */
-import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { ClustersFile } from '../config/clusters';
+import { chooseClustersFile, readClustersFile } from '../config/clusters-file';
+import type { CliContext } from './main';
 import { InvalidInput } from '../errors';
 import { connectHost } from '../hosts/connect';
 import { fileJournalStore } from '../engine/journal';
@@ -20,7 +20,6 @@ import {
   type RestoreMode,
   type StrategyChoice,
 } from '../engine/types';
-import { defaultStateDir, testbedPaths } from '../testbed/paths';
 import { parseDuration } from '../units';
 
 /** Usage text of `ferry migrate`. */
@@ -33,7 +32,7 @@ export const MIGRATE_USAGE = `usage:
                                     clusters file, else .ssh/authorized_keys)
   ferry migrate --recover [--clusters-file F]
       finish or roll back migrations whose journal (~/.ferry/journal) is unfinished
-Default clusters file: the test bed's (${testbedPaths(defaultStateDir()).clustersFile}).`;
+Default clusters file: $FERRY_CLUSTERS_FILE, else the test bed's when the test bed is installed.`;
 
 /** Progress line for people. */
 export function formatProgress(e: ProgressEvent): string {
@@ -42,7 +41,7 @@ export function formatProgress(e: ProgressEvent): string {
 }
 
 /** Runs `ferry migrate <argv>`; resolves the exit code. */
-export async function migrateCommand(argv: readonly string[]): Promise<number> {
+export async function migrateCommand(argv: readonly string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -88,11 +87,10 @@ export async function migrateCommand(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${MIGRATE_USAGE}\n`);
     return 2;
   }
-  const bed = testbedPaths(defaultStateDir());
-  const file = values['clusters-file'] ?? bed.clustersFile;
+  const file = chooseClustersFile(values['clusters-file'], context.defaultClustersFile);
   // default: the target host's own `authorizedKeysFile` (the test bed names it), else .ssh/authorized_keys
   const authorizedKeysFile = values['authorized-keys-file'];
-  const clusters = JSON.parse(fs.readFileSync(file, 'utf8')) as ClustersFile;
+  const clusters = readClustersFile(file);
   const strategy = (values.strategy ?? 'auto') as StrategyChoice;
   if (!['auto', 'pre-copy', 'stop-and-copy'].includes(strategy)) {
     throw new InvalidInput('--strategy', strategy, 'auto, pre-copy or stop-and-copy');

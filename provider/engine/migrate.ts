@@ -222,7 +222,7 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
       `running on ${tgtLabel}: downtime ${((rs.runningAt - fin.frozenAt) * 1000).toFixed(0)} ms`,
     );
     phase = 'verify';
-    vr = await verifyTarget(target, targetId, req.probe, clock);
+    vr = await verifyTarget(target, targetId, req.probe, req.workloadChecks ?? [], clock);
     await step({ kind: 'verified' });
   } catch (e) {
     say(phase, `failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}; rolling back`);
@@ -273,7 +273,8 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
     rounds,
     stopReason: pc?.stopReason ?? 'stop-and-copy: no pre-copy rounds',
     downtime: seconds(rs.runningAt - fin.frozenAt),
-    workloadGap: vr.workloadGapMs === undefined ? undefined : seconds(vr.workloadGapMs / 1000),
+    workloadGap: vr.workload.find((w) => w.gap !== undefined)?.gap,
+    workload: vr.workload,
     totalTime: seconds(elapsed()),
     timeFromPlan: seconds(clock.now() - prep.plannedAt),
     bytesOnWire: bytes(rounds.reduce((s, r) => s + r.bytes, 0) + prep.probeBytes),

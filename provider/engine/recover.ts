@@ -151,7 +151,7 @@ export async function recover(deps: MigrationDeps): Promise<RecoveryResult[]> {
           ...(j.sourcePagedelta !== undefined ? { sourcePagedelta: j.sourcePagedelta } : {}),
         };
         if (d.action === 'finish' && targetId !== undefined) {
-          await verifyTarget(target, targetId, undefined, deps.clock);
+          await verifyTarget(target, targetId, undefined, [], deps.clock);
           await cleanUpAfterSuccess(l, targetId);
           for (const ev of finishEvents(j.state)) await save(ev);
         } else {

@@ -2,6 +2,7 @@
  * The `MigrationReport`: the plan (predicted) beside what happened (measured), and its Markdown rendering.
  * Plain JSON data; durations in seconds, sizes in bytes, rates in bytes per second.
  */
+import type { NamedObservation } from './verify';
 import type { MigrationPlan } from '../model';
 import { formatBytes, formatDuration, type Bytes, type BytesPerSecond, type Duration } from '../units';
 import type { DataPathKind } from './data-path';
@@ -55,8 +56,10 @@ export interface MigrationReport {
   readonly stopReason: string;
   /** Measured downtime: from the final freeze to the target container running, seconds. */
   readonly downtime: Duration;
-  /** The workload's own view of its pause (dirtier `gap_ms`), seconds, when it reported one. */
+  /** The workload's own view of its pause, seconds: the first workload check that reported one. */
   readonly workloadGap: Duration | undefined;
+  /** What each workload check (`MigrationRequest.workloadChecks`) observed, in order. */
+  readonly workload?: readonly NamedObservation[];
   /** Wall time of the whole migration, seconds. */
   readonly totalTime: Duration;
   /** Wall time from the plan to the end, seconds: what the plan's total time predicts. */

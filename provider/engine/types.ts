@@ -8,6 +8,7 @@ import type { ConnectedHost } from '../hosts/connect';
 import type { MigrationPolicy, PageStats, StopRule } from '../model';
 import type { Bytes, BytesPerSecond, Duration } from '../units';
 import type { JournalStore } from './journal';
+import type { WorkloadCheck } from './verify';
 
 /** A host named by its cluster and host name, with how to reach it. */
 export interface HostRef {
@@ -64,6 +65,11 @@ export interface MigrationRequest {
    * interface has no exec): argv with env `FERRY_CONTAINER_ID` and `FERRY_CONTAINER_PID` set. Exit 0 = ok.
    */
   readonly probe?: readonly string[];
+  /**
+   * Checks of the workload itself, run on the target after the engine's own verification (e.g. the test
+   * bed's dirtier check, which reads its log). A failing check rolls the migration back.
+   */
+  readonly workloadChecks?: readonly WorkloadCheck[];
   /** Overall deadline of the migration, seconds (default: the policy's time budget, else 30 min). */
   readonly deadline?: Duration;
   /** Migration id (default: generated). Letters, digits and `-` only. */

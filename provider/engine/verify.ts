@@ -15,17 +15,41 @@ export function probeArgv(probe: readonly string[], containerId: string, pid: nu
   return ['env', `FERRY_CONTAINER_ID=${containerId}`, `FERRY_CONTAINER_PID=${pid}`, ...probe];
 }
 
+/** What a verify step gives a workload check: the restored container on the target. */
+export interface WorkloadCheckContext {
+  /** The target host (its shell and its container runtime). */
+  readonly target: ConnectedHost;
+  /** Docker id of the restored container on the target. */
+  readonly containerId: string;
+  /** PID of the container's init process on the target host. */
+  readonly pid: number;
+}
+
+/** What a workload check observed. */
+export interface WorkloadObservation {
+  /** The pause the workload itself saw across the move, seconds, when it can tell. */
+  readonly gap?: Duration;
+  /** One line for the report, e.g. `counter 1234 -> 1241, memory verified`. */
+  readonly note?: string;
+}
+
 /**
- * The dirtier workload's own view of the downtime, milliseconds, from the target's log: its `gap_ms=<n>`
- * line (printed after the first tick that came late), else the newest `max_gap_ms=<n>` of its verify lines
- * (the longest gap of its life, so it still holds the downtime when the engine's log copier missed the
- * `gap_ms` line right after the restore). `undefined` for other workloads.
+ * A check of the workload itself after a restore, passed in by whoever knows the workload (tests, the
+ * bench, a user of the engine). The engine knows no workload: it runs each check after its own and puts
+ * what they observed into the report. A check that throws fails the verify phase, and the migration is
+ * rolled back.
  */
-export function parseWorkloadGap(logs: string): number | undefined {
-  const m = /^gap_ms=(\d+)/m.exec(logs);
-  if (m) return Number(m[1]);
-  const max = [...logs.matchAll(/\bmax_gap_ms=(\d+)/g)];
-  return max.length > 0 ? Number(max[max.length - 1]![1]) : undefined;
+export interface WorkloadCheck {
+  /** Short name for the report, e.g. `dirtier`. */
+  readonly name: string;
+  /** Checks the restored workload. @throws anything to fail the migration (its message is reported). */
+  check(context: WorkloadCheckContext): Promise<WorkloadObservation>;
+}
+
+/** One workload check's observation, named. */
+export interface NamedObservation extends WorkloadObservation {
+  /** The check's name. */
+  readonly name: string;
 }
 
 /** What verification found. */
@@ -34,15 +58,20 @@ export interface VerifyResult {
   readonly pid: number;
   /** Whether a probe ran (and passed). */
   readonly probed: boolean;
-  /** The workload's own gap report, milliseconds (dirtier's `gap_ms`), when it printed one. */
-  readonly workloadGapMs: number | undefined;
+  /** What the workload checks observed, in the order given. */
+  readonly workload: readonly NamedObservation[];
 }
 
-/** Verifies the target container. @throws VerifyFailed (the caller rolls back). */
+/**
+ * Verifies the target container: running, its process alive, the user probe, then the workload checks.
+ * @param settle - how long to wait before looking, seconds.
+ * @throws VerifyFailed (the caller rolls back).
+ */
 export async function verifyTarget(
   target: ConnectedHost,
   targetId: string,
   probe: readonly string[] | undefined,
+  checks: readonly WorkloadCheck[],
   clock: Clock,
   settle: Duration = seconds(1),
 ): Promise<VerifyResult> {
@@ -62,11 +91,15 @@ export async function verifyTarget(
     if (r.exitCode !== 0)
       throw fail(`the probe ${probe.join(' ')} exited ${r.exitCode}: ${r.stderr.trim().slice(0, 300)}`);
   }
-  let workloadGapMs: number | undefined;
-  try {
-    workloadGapMs = parseWorkloadGap(await target.runtime.logs(targetId, { tail: 200, timeout: SHORT_STEP }));
-  } catch {
-    workloadGapMs = undefined;
+  const workload: NamedObservation[] = [];
+  for (const c of checks) {
+    let seen: WorkloadObservation;
+    try {
+      seen = await c.check({ target, containerId: targetId, pid: info.pid });
+    } catch (e) {
+      throw fail(`the workload check ${c.name} failed: ${e instanceof Error ? e.message : String(e)}`, e);
+    }
+    workload.push({ name: c.name, ...seen });
   }
-  return { pid: info.pid, probed: probe !== undefined && probe.length > 0, workloadGapMs };
+  return { pid: info.pid, probed: probe !== undefined && probe.length > 0, workload };
 }

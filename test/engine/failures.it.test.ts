@@ -6,7 +6,7 @@
 import { migrate } from '../../provider/engine/migrate';
 import type { MigrationDeps } from '../../provider/engine/types';
 import { MigrationError, RestoreFailed, TransferFailed } from '../../provider/errors';
-import { cutLink, restoreLink, type Testbed } from '../../provider/testbed';
+import { cutLink, restoreLink, type Testbed } from '../../testbed';
 import {
   bedAt50ms,
   connectBoth,

@@ -8,8 +8,10 @@ import { migrate } from '../../provider/engine/migrate';
 import { FIXED_RULE_ROUND_CAP } from '../../provider/engine/round-deciders';
 import { LXD_RULE } from '../../provider/model';
 import { reportToMarkdown, type MigrationReport } from '../../provider/engine/report';
-import type { Testbed } from '../../provider/testbed';
-import { workloadSpec } from '../../provider/cli/run-command';
+import type { Testbed } from '../../testbed';
+import { dirtierCheck } from '../../testbed/workloads/dirtier-check';
+import type { WorkloadCheck } from '../../provider/engine';
+import { workloadSpec } from '../../testbed/cli/run-command';
 import {
   bedAt50ms,
   connectBoth,
@@ -51,7 +53,11 @@ afterAll(async () => {
   await h?.hb.close();
 });
 
-const keys = (): { authorizedKeysFile: string } => ({ authorizedKeysFile: bed.paths.clientKeyPub });
+/** The bed's key file, and the dirtier's own check of its memory and pause after each restore. */
+const keys = (): { authorizedKeysFile: string; workloadChecks: WorkloadCheck[] } => ({
+  authorizedKeysFile: bed.paths.clientKeyPub,
+  workloadChecks: [dirtierCheck()],
+});
 
 async function readAll(s: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -110,6 +116,7 @@ describe('migrate on the test bed', () => {
     const gaps = (await linesOf(h.hb, NAME, 'gap_ms=')).map((l) => Number(/^gap_ms=(\d+)/.exec(l)![1]));
     expect(gaps.length).toBeLessThanOrEqual(1);
     if (gaps.length === 1) expect(r.workloadGap! * 1000).toBeCloseTo(gaps[0]!, -1);
+    expect(r.workload?.map((w) => w.name)).toEqual(['dirtier']);
     for await (const a of h.hb.runtime.exportPaths(NAME, ['/data/marker'])) {
       const tar = await readAll(a.tar);
       expect(tar.subarray(0, 100).toString()).toContain('marker');

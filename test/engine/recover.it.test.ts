@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileJournalStore } from '../../provider/engine/journal';
 import { recover } from '../../provider/engine/recover';
-import type { Testbed } from '../../provider/testbed';
+import type { Testbed } from '../../testbed';
 import {
   bedAt50ms,
   connectBoth,

@@ -11,9 +11,9 @@ import {
   type MigrationDeps,
   type ProgressEvent,
 } from '../../provider/engine/types';
-import { workloadSpec } from '../../provider/cli/run-command';
+import { workloadSpec } from '../../testbed/cli/run-command';
 import { PrerequisiteMissing } from '../../provider/errors';
-import type { Testbed } from '../../provider/testbed';
+import type { Testbed } from '../../testbed';
 import { ensureTestbed } from '../support/testbed-fixture';
 
 /** The bed, with cluster-a <-> cluster-b set to 50 ms RTT and 100 Mbit/s. Fails (never skips) without it. */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { planCommand } from '../../provider/cli/plan-command';
 import { connectHost } from '../../provider/hosts/connect';
 import { RESOURCE_LABEL } from '../../provider/pulumi/outputs';
-import type { Testbed } from '../../provider/testbed';
+import type { Testbed } from '../../testbed';
 import { ensureTestbed, hostOf } from '../support/testbed-fixture';
 import { createTestProject, pulumiEnv, type TestProject } from './support/pulumi-project';
 import * as path from 'node:path';

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import type { ClustersFile } from '../../provider/config/clusters';
 import { connectHost } from '../../provider/hosts/connect';
 import { RESOURCE_LABEL } from '../../provider/pulumi/outputs';
-import type { Testbed } from '../../provider/testbed';
+import type { Testbed } from '../../testbed';
 import { counterBreaks, parseDirtierLog } from '../support/dirtier-log';
 import { ensureTestbed, hostOf } from '../support/testbed-fixture';
 import {

@@ -2,7 +2,7 @@
  * Brings the real test bed up for an integration test (idempotent: quick when it is already up) and
  * returns it. A missing prerequisite makes `testbedUp` throw, so the test FAILS; it never skips.
  */
-import { loadTestbed, setLink, testbedUp, type Testbed } from '../../provider/testbed';
+import { loadTestbed, setLink, testbedUp, type Testbed } from '../../testbed';
 import { parseBandwidth, parseDuration } from '../../provider/units';
 import type { ClusterConfig, HostConfig } from '../../provider/config/clusters';
 

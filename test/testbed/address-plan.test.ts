@@ -10,7 +10,7 @@ import {
   relayRoutes,
   resolveCluster,
   validateClusterCount,
-} from '../../provider/testbed/address-plan';
+} from '../../testbed/address-plan';
 
 describe('clusterPlan', () => {
   it.each([

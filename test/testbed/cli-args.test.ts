@@ -1,5 +1,5 @@
 import { InvalidInput } from '../../provider/errors';
-import { parseTestbedArgs } from '../../provider/cli/testbed-args';
+import { parseTestbedArgs } from '../../testbed/cli/testbed-args';
 
 describe('parseTestbedArgs', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { InvalidInput } from '../../provider/errors';
-import { clusterPlans } from '../../provider/testbed/address-plan';
-import { buildClustersFile } from '../../provider/testbed/clusters-file';
-import { testbedPaths } from '../../provider/testbed/paths';
+import { clusterPlans } from '../../testbed/address-plan';
+import { buildClustersFile } from '../../testbed/clusters-file';
+import { testbedPaths } from '../../testbed/paths';
 
 const paths = testbedPaths('/var/lib/ferry/testbed');
 const keys = new Map(['a', 'b', 'c', 'd'].map((x) => [`cluster-${x}`, `ssh-ed25519 K${x}`]));

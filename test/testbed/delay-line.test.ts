@@ -1,4 +1,4 @@
-import { DelayLine, highWaterBytes } from '../../provider/testbed/relay/delay-line';
+import { DelayLine, highWaterBytes } from '../../testbed/relay/delay-line';
 
 const buf = (s: string): Buffer => Buffer.from(s);
 

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { PrerequisiteMissing } from '../../provider/errors';
-import { buildDirtier } from '../../provider/testbed/workload-image';
+import { buildDirtier } from '../../testbed/workload-image';
 
 jest.setTimeout(60_000);
 

@@ -1,6 +1,6 @@
-import { formatStatus, table } from '../../provider/testbed/format-status';
-import { initialLinks } from '../../provider/testbed/state';
-import type { TestbedStatus } from '../../provider/testbed/status';
+import { formatStatus, table } from '../../testbed/format-status';
+import { initialLinks } from '../../testbed/state';
+import type { TestbedStatus } from '../../testbed/status';
 import { bytesPerSecond, mbit, millis, seconds } from '../../provider/units';
 
 describe('table', () => {

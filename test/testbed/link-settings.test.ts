@@ -6,7 +6,7 @@ import {
   parseLinkSettings,
   validateBandwidth,
   validateRtt,
-} from '../../provider/testbed/link-settings';
+} from '../../testbed/link-settings';
 
 describe('parseLinkSettings', () => {
   it.each([

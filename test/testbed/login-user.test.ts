@@ -1,4 +1,4 @@
-import { TESTBED_USER, useraddArgv, userdelArgv } from '../../provider/testbed/login-user';
+import { TESTBED_USER, useraddArgv, userdelArgv } from '../../testbed/login-user';
 
 describe('the test bed login user', () => {
   it('is uid 0 with /bin/sh and its own home, so SSH commands skip root bash start-up files', () => {

@@ -6,7 +6,7 @@ import {
   relativeError,
   rttWithinTolerance,
   withinTolerance,
-} from '../../provider/testbed/measure-stats';
+} from '../../testbed/measure-stats';
 import { gbit, mbit, millis } from '../../provider/units';
 
 describe('measure stats', () => {

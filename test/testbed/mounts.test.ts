@@ -1,4 +1,4 @@
-import { mountsUnder, unescapeMountPath } from '../../provider/testbed/mounts';
+import { mountsUnder, unescapeMountPath } from '../../testbed/mounts';
 
 const line = (id: number, point: string): string => `${id} 1 0:1 / ${point} rw,relatime - overlay overlay rw`;
 

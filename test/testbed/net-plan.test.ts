@@ -1,4 +1,4 @@
-import { clusterPlans } from '../../provider/testbed/address-plan';
+import { clusterPlans } from '../../testbed/address-plan';
 import {
   clusterConfigArgv,
   clusterVethCreateArgv,
@@ -6,7 +6,7 @@ import {
   rangeConflicts,
   ruleAddArgv,
   wanConfigArgv,
-} from '../../provider/testbed/net-plan';
+} from '../../testbed/net-plan';
 
 const [a, b, c] = clusterPlans(3) as [
   ReturnType<typeof clusterPlans>[0],

@@ -1,5 +1,5 @@
 import { InvalidInput } from '../../provider/errors';
-import { defaultStateDir, testbedPaths } from '../../provider/testbed/paths';
+import { defaultStateDir, testbedPaths } from '../../testbed/paths';
 
 describe('state dir', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { killSet, parseStat, type ProcInfo } from '../../provider/testbed/process-tree';
+import { killSet, parseStat, type ProcInfo } from '../../testbed/process-tree';
 
 describe('parseStat', () => {
   it.each([

@@ -1,7 +1,7 @@
-import { testbedPaths } from '../../provider/testbed/paths';
-import { buildRelayConfig, relayPorts } from '../../provider/testbed/relay-plan';
-import { parseRelayConfig } from '../../provider/testbed/relay/relay-config';
-import { initialLinks, type TestbedState } from '../../provider/testbed/state';
+import { testbedPaths } from '../../testbed/paths';
+import { buildRelayConfig, relayPorts } from '../../testbed/relay-plan';
+import { parseRelayConfig } from '../../testbed/relay/relay-config';
+import { initialLinks, type TestbedState } from '../../testbed/state';
 import { mbit, millis } from '../../provider/units';
 
 const paths = testbedPaths('/srv/bed');

@@ -1,8 +1,8 @@
 /** The relay on loopback (no root, no namespaces): delays, integrity, connection timing, cut and blackhole. */
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { RelayConfig, RelayCut } from '../../provider/testbed/relay/relay-config';
-import { Relay } from '../../provider/testbed/relay/relay-server';
+import type { RelayConfig, RelayCut } from '../../testbed/relay/relay-config';
+import { Relay } from '../../testbed/relay/relay-server';
 
 const LINK = 'cluster-a<->cluster-b';
 const LISTEN = '127.0.0.2';

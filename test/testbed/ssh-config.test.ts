@@ -1,13 +1,13 @@
 import { InvalidInput } from '../../provider/errors';
-import { clusterPlans } from '../../provider/testbed/address-plan';
-import { testbedPaths } from '../../provider/testbed/paths';
+import { clusterPlans } from '../../testbed/address-plan';
+import { testbedPaths } from '../../testbed/paths';
 import {
   knownHostsText,
   publicKeyOf,
   sshClientConfigText,
   sshdArgv,
   sshdConfigText,
-} from '../../provider/testbed/ssh-config';
+} from '../../testbed/ssh-config';
 
 const paths = testbedPaths('/srv/bed');
 const [a, b, c] = clusterPlans(3) as [

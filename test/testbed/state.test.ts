@@ -1,4 +1,4 @@
-import { initialLinks, linkSettingsOf, mergeLinks, withLink } from '../../provider/testbed/state';
+import { initialLinks, linkSettingsOf, mergeLinks, withLink } from '../../testbed/state';
 import { gbit, mbit, millis } from '../../provider/units';
 
 const defaults = { rtt: millis(50), bandwidth: mbit(100) };

@@ -1,4 +1,4 @@
-import { clusterPlan } from '../../provider/testbed/address-plan';
+import { clusterPlan } from '../../testbed/address-plan';
 import {
   buildShapingArgv,
   burstBytes,
@@ -7,7 +7,7 @@ import {
   htbClassParams,
   shapingMatches,
   tcRate,
-} from '../../provider/testbed/tc-plan';
+} from '../../testbed/tc-plan';
 import { gbit, mbit } from '../../provider/units';
 
 const a = clusterPlan(1);

@@ -15,13 +15,13 @@ import {
   testbedStatus,
   testbedUp,
   type TestbedStatus,
-} from '../../provider/testbed';
-import { clusterPlans, peerAddress } from '../../provider/testbed/address-plan';
-import { inNetns } from '../../provider/testbed/daemon-config';
-import { dockerPing } from '../../provider/testbed/health';
-import { rttWithinTolerance, withinTolerance } from '../../provider/testbed/measure-stats';
-import { ensureNetwork } from '../../provider/testbed/network';
-import { defaultStateDir, testbedPaths } from '../../provider/testbed/paths';
+} from '../../testbed';
+import { clusterPlans, peerAddress } from '../../testbed/address-plan';
+import { inNetns } from '../../testbed/daemon-config';
+import { dockerPing } from '../../testbed/health';
+import { rttWithinTolerance, withinTolerance } from '../../testbed/measure-stats';
+import { ensureNetwork } from '../../testbed/network';
+import { defaultStateDir, testbedPaths } from '../../testbed/paths';
 import { formatBandwidth, formatDuration, gbit, mbit, millis } from '../../provider/units';
 import { describeIntegration } from '../support/describe-integration';
 

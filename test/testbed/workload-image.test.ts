@@ -13,7 +13,7 @@ import {
   isStaticElf,
   needsCompile,
   planDistribution,
-} from '../../provider/testbed/workload-image';
+} from '../../testbed/workload-image';
 import { PrerequisiteMissing } from '../../provider/errors';
 
 describe('build hash and cache decision', () => {

@@ -3,13 +3,12 @@
  * container (default image `ferry/dirtier:latest`, command `/bin/dirtier <args>`, no network) on a host, for
  * demos and tests of `ferry migrate`.
  */
-import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { ClustersFile } from '../config/clusters';
-import { connectHost } from '../hosts/connect';
-import type { ContainerSpec } from '../hosts/container-runtime';
-import { resolveHostRef } from '../engine/host-ref';
-import { defaultStateDir, testbedPaths } from '../testbed/paths';
+import { chooseClustersFile, readClustersFile } from '../../provider/config/clusters-file';
+import type { CliContext } from '../../provider/cli/main';
+import { connectHost } from '../../provider/hosts/connect';
+import type { ContainerSpec } from '../../provider/hosts/container-runtime';
+import { resolveHostRef } from '../../provider/engine/host-ref';
 
 /** The workload image of the test bed. */
 export const DEFAULT_WORKLOAD_IMAGE = 'ferry/dirtier:latest';
@@ -27,7 +26,7 @@ export function workloadSpec(name: string, image: string, args: readonly string[
 }
 
 /** Runs `ferry run <argv>`; prints the container id and resolves the exit code. */
-export async function runCommand(argv: readonly string[]): Promise<number> {
+export async function runCommand(argv: readonly string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -45,8 +44,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     );
     return values.help ? 0 : 2;
   }
-  const file = values['clusters-file'] ?? testbedPaths(defaultStateDir()).clustersFile;
-  const ref = resolveHostRef(JSON.parse(fs.readFileSync(file, 'utf8')) as ClustersFile, where, 'cluster');
+  const file = chooseClustersFile(values['clusters-file'], context.defaultClustersFile);
+  const ref = resolveHostRef(readClustersFile(file), where, 'cluster');
   await using host = await connectHost(ref.host);
   const id = await host.runtime.create(
     workloadSpec(values.name, values.image ?? DEFAULT_WORKLOAD_IMAGE, args),

@@ -1,7 +1,7 @@
 /** Argument parsing of `ferry testbed ...` (pure). */
 import { parseArgs } from 'node:util';
-import { InvalidInput } from '../errors';
-import { parseLinkSettings, type CutMode, type LinkSettings } from '../testbed/link-settings';
+import { InvalidInput } from '../../provider/errors';
+import { parseLinkSettings, type CutMode, type LinkSettings } from '../link-settings';
 
 /** Usage text of `ferry testbed`. */
 export const TESTBED_USAGE = `usage:

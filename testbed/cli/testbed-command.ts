@@ -1,8 +1,8 @@
-/** `ferry testbed ...`: a thin layer over the test bed library (provider/testbed). */
-import { formatDuration } from '../units';
-import { changeLink, formatStatus, testbedDown, testbedStatus, testbedUp } from '../testbed';
-import { formatLinkSettings } from '../testbed/link-settings';
-import { linkSettingsOf } from '../testbed/state';
+/** `ferry testbed ...`: a thin layer over the test bed library (`testbed/`). */
+import { formatDuration } from '../../provider/units';
+import { changeLink, formatStatus, testbedDown, testbedStatus, testbedUp } from '..';
+import { formatLinkSettings } from '../link-settings';
+import { linkSettingsOf } from '../state';
 import { TESTBED_USAGE, parseTestbedArgs } from './testbed-args';
 
 const progress = (line: string): void => {
