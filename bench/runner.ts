@@ -12,6 +12,7 @@ import { HostUnreachable, MigrationAborted, TimedOut } from '../provider/errors'
 import { connectHost, type ConnectedHost } from '../provider/hosts/connect';
 import type { ContainerSpec } from '../provider/hosts/container-runtime';
 import { loadTestbed, setLink, type Testbed } from '../testbed';
+import { dirtierCheck } from '../testbed/workloads/dirtier-check';
 import { mbit, millis } from '../provider/units';
 import { interference } from './interference';
 import { cellKey, dirtyMiBs, linkKey, runOrder, type Profile } from './matrix';
@@ -152,6 +153,7 @@ export async function executeRun(
       link: r.cell.link,
       sshConfig: bed.sshConfig,
       authorizedKeysFile: bed.authorizedKeysFile,
+      workloadChecks: r.cell.workload.kind === 'dirtier' ? [dirtierCheck()] : [],
       seq: r.seq,
       log: (l) => log(`    ${l}`),
     });

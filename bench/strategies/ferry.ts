@@ -31,6 +31,7 @@ export async function ferry(
     target: ctx.target,
     strategy: 'auto',
     authorizedKeysFile: ctx.authorizedKeysFile,
+    workloadChecks: ctx.workloadChecks,
     ...extra,
     hooks: {
       beforeFinalTransfer: async () => {

@@ -5,6 +5,7 @@
  */
 import { PrerequisiteMissing } from '../../provider/errors';
 import type { HostRef } from '../../provider/engine/types';
+import type { WorkloadCheck } from '../../provider/engine/verify';
 import type { ConnectedHost } from '../../provider/hosts/connect';
 import type { LinkSpec, Prediction } from '../types';
 
@@ -29,6 +30,8 @@ export interface StrategyContext {
    * its per-migration key there for the direct host-to-host path.
    */
   readonly authorizedKeysFile: string;
+  /** The workload's own checks after a restore (the dirtier's; none for Redis), for the engine's verify. */
+  readonly workloadChecks: readonly WorkloadCheck[];
   /** Run number, for unique checkpoint names. */
   readonly seq: number;
   /** Progress lines. */

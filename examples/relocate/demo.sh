@@ -38,6 +38,7 @@ pulumi up --yes --stack "$stack"
 
 say "lastMigration (predicted beside measured)"
 pulumi stack output --stack "$stack" lastMigration --json
+# shellcheck disable=SC2016  # the single-quoted text is JavaScript for node: its ${...} are template literals
 summary=$(pulumi stack output --stack "$stack" lastMigration --json | node -e '
   const m = JSON.parse(require("fs").readFileSync(0, "utf8")).measured ?? {};
   const s = (x) => (typeof x === "number" ? `${x.toFixed(2)} s` : "unknown");

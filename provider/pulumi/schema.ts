@@ -41,6 +41,17 @@ const durationText = z
       `${JSON.stringify(iss.input)} is not a duration: expected a number with a unit, like "300ms", "1.5s" or "10m"`,
   });
 
+/** A duration above zero: the engine refuses a zero target downtime or time limit halfway through. */
+const positiveDurationText = durationText.refine((t) => !parses(parseDuration)(t) || parseDuration(t) > 0, {
+  error: (iss) => `${JSON.stringify(iss.input)} is zero: expected a duration above zero, like "300ms"`,
+});
+
+/** An absolute path on a host (the engine refuses relative ones when it first uses them). */
+const absolutePath = (what: string): z.ZodString =>
+  nonEmpty(what).refine((p) => p === '' || p.startsWith('/'), {
+    error: (iss) => `${JSON.stringify(iss.input)} is relative: expected ${what} as an absolute path`,
+  });
+
 const sizeText = z.string({ error: 'expected a size, like "256MiB" or "1GiB"' }).refine(parses(parseBytes), {
   error: (iss) =>
     `${JSON.stringify(iss.input)} is not a size: expected a number with a unit, like "256MiB" or "1GiB"`,
@@ -78,8 +89,8 @@ export const placementSchema = z.strictObject(
 export const migrationPolicySchema = z.strictObject(
   {
     strategy: z.enum(STRATEGIES, { error: `expected one of ${STRATEGIES.join(', ')}` }).optional(),
-    targetDowntime: durationText.optional(),
-    timeout: durationText.optional(),
+    targetDowntime: positiveDurationText.optional(),
+    timeout: positiveDurationText.optional(),
     postCopyAllowed: z.boolean({ error: 'expected true or false' }).optional(),
     extraDowntimeAcceptable: z.boolean({ error: 'expected true or false' }).optional(),
     maxRounds: z
@@ -163,11 +174,11 @@ export const hostConfigSchema = z
     privateKeyPath: nonEmpty('a path to an SSH private key').optional(),
     privateKey: nonEmpty('an SSH private key (set it with `pulumi config set --secret`)').optional(),
     hostKey: hostKeyText,
-    dockerSocket: nonEmpty('the Docker Engine socket path on the host'),
-    dockerDataRoot: nonEmpty('the Docker data root on the host').optional(),
-    runtimeRoot: nonEmpty('the runc state root on the host').optional(),
+    dockerSocket: absolutePath('the Docker Engine socket path on the host'),
+    dockerDataRoot: absolutePath('the Docker data root on the host').optional(),
+    runtimeRoot: absolutePath('the runc state root on the host').optional(),
     authorizedKeysFile: nonEmpty('the path of the SSH authorized_keys file on the host').optional(),
-    workDir: nonEmpty('a work directory on the host'),
+    workDir: absolutePath('a work directory on the host'),
     peers: z
       .record(z.string(), z.strictObject({ address: nonEmpty('an address'), port }), {
         error: 'expected an object "<cluster>/<host>" -> { address, port }',

@@ -36,6 +36,13 @@ describe('check: validateInputs', () => {
     ['migration.targetDowntime', '300', 'migration.targetDowntime', /"300" is not a duration.*"300ms"/],
     ['migration.timeout', 'soon', 'migration.timeout', /"soon" is not a duration/],
     [
+      'migration.targetDowntime',
+      '0s',
+      'migration.targetDowntime',
+      /"0s" is zero: expected a duration above zero/,
+    ],
+    ['migration.timeout', '0ms', 'migration.timeout', /"0ms" is zero/],
+    [
       'migration.strategy',
       'teleport',
       'migration.strategy',
@@ -116,6 +123,13 @@ describe('config: ferry:clusters', () => {
     ],
     ['port', 70000, /port: expected a TCP port in 1..65535/],
     ['dockerSocket', undefined, /dockerSocket: .*Docker Engine socket path/],
+    [
+      'dockerSocket',
+      'run/docker.sock',
+      /dockerSocket: "run\/docker.sock" is relative: expected .* absolute path/,
+    ],
+    ['workDir', 'ferry', /workDir: "ferry" is relative/],
+    ['dockerDataRoot', 'var/lib/docker', /dockerDataRoot: "var\/lib\/docker" is relative/],
   ])('host field %s = %j is refused', (field, value, reason) => {
     const file = clusters();
     const host = withField(file.clusters[0]!.hosts[0]!, field, value);
