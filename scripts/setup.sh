@@ -13,13 +13,7 @@ start=$(date +%s%N)
 say "Ferry host setup (log: $FERRY_SETUP_LOG)"
 
 # Node dependencies first: later pieces (Pulumi's dynamic provider host) live in node_modules.
-if [ ! -d "$FERRY_ROOT/node_modules/@pulumi/pulumi" ] || [ "$FERRY_ROOT/package-lock.json" -nt "$FERRY_ROOT/node_modules/.package-lock.json" ]; then
-  say "installing npm dependencies (npm ci)"
-  (cd "$FERRY_ROOT" && logged npm npm ci --no-audit --no-fund)
-  did npm "npm ci"
-else
-  ok npm "node_modules up to date"
-fi
+ensure_node_modules "$FERRY_ROOT"
 
 bash "$here/setup/packages.sh"
 bash "$here/setup/criu.sh"

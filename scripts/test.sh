@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# The README's test command: set up the host, check types and style, run the unit tests, then the
-# integration tests on the real test bed (brought up by the tests themselves, torn down at the end).
+# The README's test command, in two stages:
+#   1. the fast stage (scripts/test-fast.sh): shellcheck, the C helpers with -Werror and under ASan/UBSan,
+#      typecheck, lint, unit tests. No root and no test bed; it stops at the first failure, before the bed;
+#   2. the root stage: set up the host (scripts/setup.sh), build the package (`npm run build`: the examples,
+#      the Pulumi e2e tests and the package test import `@ferry/pulumi`, which resolves to dist/), then the
+#      integration tests on the real test bed (brought up by the tests themselves, torn down at the end).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+
+bash scripts/test-fast.sh
+
+printf '\n== root stage: host setup\n'
 bash scripts/setup.sh
 
 step() { printf '\n== %s\n' "$*"; }
 teardown() { step "test bed down"; bin/ferry testbed down || true; }
 trap teardown EXIT
 
-step "typecheck"; npx tsc -p tsconfig.json --noEmit
-step "lint (eslint, prettier)"; npm run --silent lint
-step "unit tests"; npx jest --selectProjects unit
+step "build (npm run build)"; npm run --silent build
 step "integration tests"; npx jest --selectProjects integration --runInBand

@@ -835,8 +835,10 @@ static char *r_name(void) {
   char *s = xmalloc((size_t)n + 1);
   r_read(s, (size_t)n, 1);
   s[n] = 0;
-  if (memchr(s, '/', (size_t)n) || strlen(s) != n || !strcmp(s, ".") || !strcmp(s, ".."))
+  if (memchr(s, '/', (size_t)n) || strlen(s) != n || !strcmp(s, ".") || !strcmp(s, "..")) {
+    free(s);
     die("corrupt stream: bad file name at offset %" PRIu64, R.off);
+  }
   return s;
 }
 

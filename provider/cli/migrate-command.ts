@@ -27,7 +27,7 @@ export const MIGRATE_USAGE = `usage:
   ferry migrate <container> --from <cluster>[/<host>] --to <cluster>[/<host>]
       [--clusters-file F] [--target-downtime 300ms] [--max-rounds N] [--deadline 10m]
       [--strategy auto|pre-copy|stop-and-copy] [--relay] [--strict-downtime] [--json]
-      [--restore-mode pages-by-reference|engine-copy]
+      [--restore-mode pages-by-reference|engine-copy] [--calibration <profile name|path>]
       [--authorized-keys-file F]   (on the target; default: the host's authorizedKeysFile from the
                                     clusters file, else .ssh/authorized_keys)
   ferry migrate --recover [--clusters-file F]
@@ -55,6 +55,7 @@ export async function migrateCommand(argv: readonly string[], context: CliContex
       strategy: { type: 'string' },
       relay: { type: 'boolean' },
       'restore-mode': { type: 'string' },
+      calibration: { type: 'string' },
       'authorized-keys-file': { type: 'string' },
       'strict-downtime': { type: 'boolean' },
       recover: { type: 'boolean' },
@@ -111,6 +112,7 @@ export async function migrateCommand(argv: readonly string[], context: CliContex
       strategy,
       forceRelay: values.relay ?? false,
       ...(restoreMode !== undefined ? { restoreMode } : {}),
+      ...(values.calibration !== undefined ? { calibration: values.calibration } : {}),
       ...(authorizedKeysFile !== undefined ? { authorizedKeysFile } : {}),
       policy: {
         ...(values['target-downtime'] !== undefined

@@ -28,12 +28,7 @@ export {
   type JournalStore,
 } from './journal';
 export { resolveHostRef } from './host-ref';
-export type {
-  NamedObservation,
-  WorkloadCheck,
-  WorkloadCheckContext,
-  WorkloadObservation,
-} from './verify';
+export type { NamedObservation, WorkloadCheck, WorkloadCheckContext, WorkloadObservation } from './verify';
 export { receiveScript, receiveCommand } from './receive-script';
 export { ENGINE_COSTS, ENGINE_POLICY, planInputs } from './plan-inputs';
 export type { RoundRecord } from './precopy';

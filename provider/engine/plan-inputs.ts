@@ -1,17 +1,21 @@
 /**
- * Builds the planner's inputs from what was measured (pure), with the costs of this engine's restore path
- * (`docker start --checkpoint`, slower than a bare `runc restore`: see docs/engine.md).
+ * Builds the planner's inputs from what was measured (pure), with the costs of a calibration profile
+ * (provider/calibration; default `testbed-2026-11-22`, fitted to this engine's restore path on the test bed).
  */
-import { THIS_MACHINE_COSTS, type CheckpointCosts, type MigrationPolicy, type ModelInputs } from '../model';
-import { bytesPerSecond, mibPerSecond, seconds, type Bytes, type Duration } from '../units';
+import { DEFAULT_CALIBRATION_PROFILE } from '../calibration/default-profile';
+import { profileCosts } from '../calibration/profile';
+import type { CalibrationProfile } from '../calibration/profile-types';
+import { UNCALIBRATED_COSTS, type CheckpointCosts, type MigrationPolicy, type ModelInputs } from '../model';
+import { bytesPerSecond, seconds, type Bytes, type Duration } from '../units';
 import type { ContainerMeasurement, LinkMeasurement } from './measure';
 import type { RestoreMode } from './types';
 
 /**
- * Costs of this engine's path on this kind of machine (docker 20.10, containerd 1.6, runc 1.1.5,
- * CRIU 4.1.1, pages-by-reference restore), calibrated term by term on the per-phase times of the engine's
- * migration reports on the test bed (50 ms RTT, 100 Mbit/s; 8 to 256 MiB dirtier): see the table in
- * docs/model.md, "Calibration (this machine)", and its replay in test/engine/plan-inputs.test.ts.
+ * The costs of the default calibration profile (`testbed-2026-11-22`, provider/calibration/profiles/) for the
+ * default restore mode, `pages-by-reference`, with the model's `dirtyTracking: false` (the engine sets the
+ * host's). Fitted term by term to 22 migrations on the test bed (50 ms RTT, 100 Mbit/s; 8 to 256 MiB
+ * dirtier; docker 20.10, containerd 1.6, runc 1.1.5, CRIU 4.1.1): see docs/model.md, "Calibration", and the
+ * replay in test/engine/plan-inputs.test.ts.
  * - freeze `0.15 s + M / 2 GiB/s`: the final checkpoint took 0.12 to 0.17 s up to 64 MiB and 0.24 to
  *   0.34 s at 256 MiB, a `--leave-running` round 0.18 to 0.26 s and 0.27 to 0.34 s (one freeze for both);
  * - delta `M / 2 GiB/s`: pagedelta's diff on the critical path took 10 to 19 ms up to 32 MiB and 72 to
@@ -22,22 +26,17 @@ import type { RestoreMode } from './types';
  * See {@link ENGINE_COPY_RESTORE} for the engine's own restore path.
  */
 export const ENGINE_COSTS: CheckpointCosts = {
-  ...THIS_MACHINE_COSTS,
-  freezeBase: seconds(0.15),
-  dumpRate: mibPerSecond(2048),
-  deltaRate: mibPerSecond(2048),
-  restoreBase: seconds(0.46),
-  restoreRate: mibPerSecond(1024),
+  dirtyTracking: UNCALIBRATED_COSTS.dirtyTracking,
+  ...profileCosts(DEFAULT_CALIBRATION_PROFILE),
 };
 
 /**
- * Restore costs of the engine's own path (`restoreMode: 'engine-copy'`): 1.2 to 1.5 s for 64 MiB and 4.6
- * to 6.7 s for 256 MiB (about 0.5 s fixed plus 55 MiB/s): containerd copies every image twice.
+ * Restore costs of the engine's own path (`restoreMode: 'engine-copy'`) in the default profile: 1.2 to 1.5 s
+ * for 64 MiB and 4.6 to 6.7 s for 256 MiB (about 0.5 s fixed plus 55 MiB/s): containerd copies every image
+ * twice. Seconds and bytes per second.
  */
-export const ENGINE_COPY_RESTORE: CheckpointCosts = {
-  restoreBase: seconds(0.5),
-  restoreRate: mibPerSecond(55),
-};
+export const ENGINE_COPY_RESTORE: CheckpointCosts =
+  DEFAULT_CALIBRATION_PROFILE.restoreModes?.['engine-copy'] ?? {};
 
 /**
  * The engine's default policy on top of the model's: extra downtime is acceptable (the Docker restore path
@@ -59,8 +58,10 @@ export interface PlanFacts {
   readonly policy: MigrationPolicy | undefined;
   /** Whether the kernel tracks dirty pages (never on this machine). */
   readonly dirtyTracking: boolean;
-  /** How the target restores (default `pages-by-reference`). */
+  /** How the target restores (default `pages-by-reference`): picks the profile's restore costs. */
   readonly restoreMode?: RestoreMode;
+  /** The calibration profile whose costs the planner uses (default {@link DEFAULT_CALIBRATION_PROFILE}). */
+  readonly profile?: CalibrationProfile;
 }
 
 /** The planner's inputs. */
@@ -78,8 +79,7 @@ export function planInputs(f: PlanFacts): ModelInputs {
       rtt: f.link.rtt,
       bandwidthSamples: [f.link.sample],
       costs: {
-        ...ENGINE_COSTS,
-        ...(f.restoreMode === 'engine-copy' ? ENGINE_COPY_RESTORE : {}),
+        ...profileCosts(f.profile ?? DEFAULT_CALIBRATION_PROFILE, f.restoreMode ?? 'pages-by-reference'),
         dirtyTracking: f.dirtyTracking,
       },
     },

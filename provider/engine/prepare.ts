@@ -6,6 +6,7 @@
  * - **fixed rule** (`request.stopRule`, the benchmark's baselines): measure nothing and plan nothing, take
  *   round 0 at once and let the rule decide after each round, as CRIU p.haul and LXD do.
  */
+import { loadCalibrationProfile } from '../calibration/load';
 import { planHeadline, planMigration, startController, type MigrationPlan } from '../model';
 import { bytes, bytesPerSecond, seconds, type Bytes, type BytesPerSecond, type Duration } from '../units';
 import type { DataPath } from './data-path';
@@ -115,6 +116,8 @@ async function fixedRule(i: PrepareInput): Promise<Preparation> {
 async function planned(i: PrepareInput): Promise<Preparation> {
   const { pre, req, source, path, deps } = i;
   const c = pre.container;
+  // a profile that cannot be loaded fails here, before the container is checkpointed
+  const profile = req.calibration === undefined ? undefined : await loadCalibrationProfile(req.calibration);
   let measured: LinkMeasurement | undefined;
   const cm = await measureContainer({
     source,
@@ -145,6 +148,7 @@ async function planned(i: PrepareInput): Promise<Preparation> {
     policy: req.policy,
     dirtyTracking: pre.sourceFacts.dirtyTracking,
     restoreMode: req.restoreMode ?? 'pages-by-reference',
+    ...(profile !== undefined ? { profile } : {}),
   });
   const plan = planMigration(inputs);
   const plannedAt = deps.clock.now();

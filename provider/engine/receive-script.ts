@@ -10,8 +10,62 @@
  *   refused when `<dir>/image.tar` exists. Nothing else is done with it (`docker load` is run separately).
  * N is a round number without leading zeros, 0..999. A round is built in `rounds/.N.partial` and renamed
  * into place, so `rounds/N` is always a complete, valid image directory.
+ *
+ * The script itself is static text, `provider/engine/scripts/receive.sh`, read at run time. This module
+ * also finds and reads the engine's other scripts in that folder (e.g. `flatten.sh` of `rounds.ts`).
  */
-import { InvalidInput } from '../errors';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { InvalidInput, PrerequisiteMissing } from '../errors';
+
+/**
+ * Where the engine's shell scripts live (static `.sh` files, checked by shellcheck in the fast CI stage),
+ * relative to the root of a Ferry checkout or package.
+ */
+export const ENGINE_SCRIPTS_DIR = 'provider/engine/scripts';
+
+/**
+ * The path of engine script `name` (e.g. `receive.sh`): `ENGINE_SCRIPTS_DIR/name` in the nearest ancestor
+ * of `start` that holds it, so it is found both from the sources and from the compiled `dist/`.
+ * @throws PrerequisiteMissing when no ancestor holds it.
+ */
+export function engineScriptPath(
+  name: string,
+  start: string = __dirname,
+  exists: (p: string) => boolean = existsSync,
+): string {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, ENGINE_SCRIPTS_DIR, name);
+    if (exists(candidate)) return candidate;
+    if (path.dirname(dir) === dir) {
+      throw new PrerequisiteMissing(
+        `${ENGINE_SCRIPTS_DIR}/${name}`,
+        `not found in any directory above ${start}`,
+        {
+          hint: 'run Ferry from a complete checkout or package',
+        },
+      );
+    }
+  }
+}
+
+const scriptBodies = new Map<string, string>();
+
+/**
+ * The code of engine script `name` as it is sent to hosts: the file without its leading comment block
+ * (the shebang and header comment lines) and without trailing newlines. Read once per process.
+ */
+export function engineScriptBody(name: string): string {
+  let body = scriptBodies.get(name);
+  if (body === undefined) {
+    const lines = readFileSync(engineScriptPath(name), 'utf8').split('\n');
+    let first = 0;
+    while (first < lines.length && lines[first]!.startsWith('#')) first++;
+    body = lines.slice(first).join('\n').replace(/\n+$/, '');
+    scriptBodies.set(name, body);
+  }
+  return body;
+}
 
 /** Paths are embedded in the script in single quotes: only these characters are allowed in them. */
 const SAFE_PATH = /^\/[A-Za-z0-9_./-]*$/;
@@ -24,49 +78,22 @@ export function safeScriptPath(field: string, value: string): string {
   return value;
 }
 
-/** The text of `receive.sh` for migration directory `dir` and the pagedelta binary at `pagedelta`. */
+/**
+ * The text of `receive.sh` for migration directory `dir` and the pagedelta binary at `pagedelta`: the static
+ * script `provider/engine/scripts/receive.sh`, whose two arguments (`DIR PAGEDELTA`) are set by one
+ * generated `set --` line in place of its header comments, so that `sh <dir>/receive.sh` needs none.
+ */
 export function receiveScript(dir: string, pagedelta: string): string {
   const d = safeScriptPath('dir', dir);
   const pd = safeScriptPath('pagedelta', pagedelta);
-  return `#!/bin/sh
-# Ferry: receiver of one migration (generated; removed with the migration directory).
-set -eu
-umask 077
-dir='${d}'
-pd='${pd}'
-cmd=\${SSH_ORIGINAL_COMMAND-}
-refuse() { echo "ferry receive: refused: $1" >&2; exit 64; }
-case $cmd in
-  echo) exec cat ;;
-  sink) exec cat >/dev/null ;;
-  image)
-    [ ! -e "$dir/image.tar" ] || refuse "image exists"
-    rm -f "$dir/.image.tar.partial"
-    cat > "$dir/.image.tar.partial"
-    exec mv "$dir/.image.tar.partial" "$dir/image.tar" ;;
-  'full '*) mode=full; n=\${cmd#full } ;;
-  'apply '*) mode=apply; n=\${cmd#apply } ;;
-  *) refuse "$cmd" ;;
-esac
-case $n in
-  [0-9] | [1-9][0-9] | [1-9][0-9][0-9]) ;;
-  *) refuse "round $n" ;;
-esac
-out="$dir/rounds/$n"
-tmp="$dir/rounds/.$n.partial"
-[ ! -e "$out" ] || refuse "round $n exists"
-if [ "$mode" = full ]; then
-  prev=-
-else
-  [ "$n" -gt 0 ] || refuse "apply 0"
-  prev="$dir/rounds/$((n - 1))"
-  [ -d "$prev" ] || refuse "no round $((n - 1))"
-fi
-mkdir -p "$dir/rounds"
-rm -rf "$tmp"
-"$pd" apply "$prev" "$tmp"
-mv "$tmp" "$out"
-`;
+  return [
+    '#!/bin/sh',
+    `# Ferry: receiver of one migration (${ENGINE_SCRIPTS_DIR}/receive.sh and its arguments; generated,`,
+    '# removed with the migration directory).',
+    `set -- '${d}' '${pd}'`,
+    engineScriptBody('receive.sh'),
+    '',
+  ].join('\n');
 }
 
 /**

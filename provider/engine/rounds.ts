@@ -27,7 +27,7 @@ import {
   type PagedeltaSummary,
 } from './pagedelta';
 import type { DataPath } from './data-path';
-import { receiveCommand } from './receive-script';
+import { engineScriptBody, receiveCommand } from './receive-script';
 import { checkpointTimeout, deltaTimeout, SHORT_STEP, transferTimeout } from './timeouts';
 import type { Clock, HostConfigLike } from './round-types';
 
@@ -85,26 +85,12 @@ export function parentPathFor(from: string, to: string): string {
  * follows the `parent` links to the first dump without one, rebuilds the chain oldest first with
  * `pagedelta diff-tracked | pagedelta apply` into `dir.flat` (about M bytes written per link; intermediate
  * dirs `dir.flat-N` are removed as it goes, also on failure), then swaps it in (`dir` moved to `dir.chain`
- * for the instant of the swap, then removed). Without a `parent` link: nothing to do, exit 0.
+ * for the instant of the swap, then removed). Without a `parent` link: nothing to do, exit 0. The script
+ * is `provider/engine/scripts/flatten.sh` (static; the pagedelta binary and `dir` are its arguments).
  */
 export function flattenImagesArgv(pagedelta: string, dir: string): string[] {
   if (!dir.startsWith('/') || dir.includes('\0')) throw new InvalidInput('dir', dir, 'an absolute path');
-  const script = [
-    'bin=$1; dir=${2%/}; [ -L "$dir/parent" ] || exit 0',
-    // what an earlier run killed before its swap left (our own names): removed, the work is redone
-    'out=$dir.flat; rm -rf -- "$out" "$out"-[0-9]*',
-    '[ ! -e "$dir.chain" ] || { echo "$dir.chain already exists" >&2; exit 1; }',
-    'shift 2; d=$dir',
-    'while :; do set -- "$d" "$@"; [ -L "$d/parent" ] || break; d=$d/parent',
-    '  [ $# -lt 500 ] || { echo "$dir: parent chain too long" >&2; exit 1; }; done',
-    'prev=-; i=0',
-    'for d in "$@"; do',
-    '  i=$((i+1)); next="$out-$i"',
-    '  "$bin" diff-tracked "$d" | "$bin" apply "$prev" "$next" || { [ "$prev" = - ] || rm -rf -- "$prev"; exit 1; }',
-    '  [ "$prev" = - ] || rm -rf -- "$prev"; prev=$next',
-    'done',
-    'mv -- "$prev" "$out" && mv -- "$dir" "$dir.chain" && mv -- "$out" "$dir" && rm -rf -- "$dir.chain"',
-  ].join('\n');
+  const script = engineScriptBody('flatten.sh'); // provider/engine/scripts/flatten.sh
   return ['sh', '-c', script, 'sh', pagedelta, dir];
 }
 

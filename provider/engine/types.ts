@@ -86,6 +86,11 @@ export interface MigrationRequest {
    * content-store copy (see restore.ts and docs/engine.md); `engine-copy` hands the whole image dir over.
    */
   readonly restoreMode?: RestoreMode;
+  /**
+   * The calibration profile the planner takes its costs from: a name (`testbed-2026-11-22`, or one made by
+   * `ferry calibrate`) or the path of a profile file. Default: the default profile (provider/calibration).
+   */
+  readonly calibration?: string;
   /** Test hooks (failure injection). */
   readonly hooks?: MigrationHooks;
 }

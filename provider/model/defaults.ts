@@ -6,16 +6,18 @@ import type { ResolvedCosts, ResolvedPolicy } from './inputs';
 export const DEFAULT_PAGE_SIZE = bytes(4096);
 
 /**
- * Checkpoint and restore costs of this machine (Linux 6.18 microVM, CRIU 4.1.1, no soft-dirty tracking), as
- * rough starting points to be replaced by calibrated values:
- * - `freezeBase` 20 ms + `dumpRate` 1 GiB/s reproduce the one measurement we have: a
+ * The model's fallback for every cost field an input leaves out: uncalibrated first guesses for a bare `runc`
+ * on the development machine (Linux 6.18 microVM, CRIU 4.1.1, no soft-dirty tracking). They are not the
+ * migration engine's costs: the engine plans with a calibration profile (provider/calibration, default
+ * `testbed-2026-11-22`) fitted to its measured migrations. See docs/model.md, "Calibration".
+ * - `freezeBase` 20 ms + `dumpRate` 1 GiB/s reproduce one measurement: a
  *   `runc checkpoint --leave-running` of a 256 MiB container took about 0.27 s.
  * - `deltaRate` 1 GiB/s: hashing and comparing 4 KiB pages of two images (one core).
  * - `restoreBase` 250 ms + `restoreRate` 1 GiB/s: `runc restore` of a small container; the Docker Engine's
  *   own `docker start --checkpoint` path measured 3.5 to 4.2 s because it copies images through containerd.
  * - `faultSize` 4 KiB: every post-copy fault fetches one page (pessimistic; CRIU may prefetch more).
  */
-export const THIS_MACHINE_COSTS: ResolvedCosts = {
+export const UNCALIBRATED_COSTS: ResolvedCosts = {
   dirtyTracking: false,
   freezeBase: millis(20),
   freezePerProcess: millis(2),

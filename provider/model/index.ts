@@ -21,7 +21,7 @@ export {
   MAX_RTT,
   MIN_BANDWIDTH,
   ROUND_LIMIT,
-  THIS_MACHINE_COSTS,
+  UNCALIBRATED_COSTS,
 } from './defaults';
 export { checkBytes, checkSeconds, resolveInputs } from './validate';
 export { dirtySampleRate, ewma, ewmaRate, transferRate } from './ewma';

@@ -99,7 +99,10 @@ export interface LinkProfile {
   readonly bandwidthSamples?: readonly TransferSample[];
   /** A user override, in bytes per second: when set, it replaces the estimate. */
   readonly bandwidthOverride?: BytesPerSecond;
-  /** Per-round and switchover costs; missing fields take {@link THIS_MACHINE_COSTS}. */
+  /**
+   * Per-round and switchover costs; missing fields take {@link UNCALIBRATED_COSTS}. The migration engine
+   * passes a calibration profile's (provider/calibration).
+   */
   readonly costs?: CheckpointCosts;
 }
 

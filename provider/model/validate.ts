@@ -10,7 +10,7 @@ import {
   MAX_RTT,
   MIN_BANDWIDTH,
   ROUND_LIMIT,
-  THIS_MACHINE_COSTS,
+  UNCALIBRATED_COSTS,
 } from './defaults';
 import { transferRate } from './ewma';
 import type {
@@ -140,7 +140,7 @@ function resolveContainer(value: unknown): ResolvedInputs['container'] {
 
 function resolveCosts(value: unknown): ResolvedCosts {
   const c = value === undefined ? {} : record(value, 'link.costs');
-  const d = THIS_MACHINE_COSTS;
+  const d = UNCALIBRATED_COSTS;
   const pick = <T>(key: keyof ResolvedCosts, check: (v: unknown, path: string) => T, fallback: T): T =>
     c[key] === undefined ? fallback : check(c[key], `link.costs.${key}`);
   const scope = pick(

@@ -38,7 +38,7 @@ export function readProviderConfig(config: ConfigSource): ProviderConfig {
 /** The topology from the raw config value, or a message saying what is wrong and what is expected. */
 export function readClusters(raw: unknown): ClustersFile | string {
   if (raw === undefined || raw === null || raw === '') {
-    return `no ${CLUSTERS_KEY} in the stack config: expected the clusters and their hosts (see docs/pulumi.md; \`ferry-config-from-testbed\` writes it for the test bed)`;
+    return `no ${CLUSTERS_KEY} in the stack config: expected the clusters and their hosts (see docs/pulumi.md; \`ferry stack-config\` writes it from a clusters file)`;
   }
   let value: unknown = raw;
   if (typeof raw === 'string') {

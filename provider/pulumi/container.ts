@@ -42,6 +42,11 @@ export interface MigrationPolicyArgs {
   extraDowntimeAcceptable?: pulumi.Input<boolean>;
   /** Cap on pre-copy rounds (a whole number, default 10). */
   maxRounds?: pulumi.Input<number>;
+  /**
+   * The calibration profile the planner takes its costs from: a name (default `testbed-2026-11-22`, or one
+   * made by `ferry calibrate`) or the path of a profile file. See docs/model.md, "Calibration".
+   */
+  calibrationProfile?: pulumi.Input<string>;
 }
 
 /** Resource limits. A change replaces the container. */

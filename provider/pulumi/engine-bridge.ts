@@ -131,6 +131,7 @@ export async function moveContainer(req: MoveRequest): Promise<MoveResult> {
       deadline:
         p.timeout !== undefined ? parseDuration(p.timeout, 'migration.timeout') : DEFAULT_MIGRATION_TIMEOUT,
       ...(req.probe !== undefined ? { probe: req.probe } : {}),
+      ...(p.calibrationProfile !== undefined ? { calibration: p.calibrationProfile } : {}),
     },
     {
       connect: req.connect ?? ((h) => connectHost(h)),
@@ -196,10 +197,21 @@ export interface PlanningFacts {
   readonly policy: MigrationPolicyInput | undefined;
 }
 
-/** The planner's inputs for a move, with the engine's own restore costs and default policy. */
+/**
+ * The planner's inputs for a move, with the costs of the policy's calibration profile (default: the default
+ * profile, the engine's `ENGINE_COSTS`) and the engine's default policy.
+ */
 export async function planningInputs(f: PlanningFacts): Promise<import('../model').ModelInputs> {
   const { ENGINE_COSTS, ENGINE_POLICY } = await import('../engine/plan-inputs');
   const p = f.policy ?? {};
+  const [{ loadCalibrationProfile }, { profileCosts }] = await Promise.all([
+    import('../calibration/load'),
+    import('../calibration/profile'),
+  ]);
+  const costs =
+    p.calibrationProfile === undefined
+      ? ENGINE_COSTS
+      : { ...ENGINE_COSTS, ...profileCosts(await loadCalibrationProfile(p.calibrationProfile)) };
   return {
     container: {
       memory: bytes(f.memory),
@@ -207,7 +219,7 @@ export async function planningInputs(f: PlanningFacts): Promise<import('../model
       rootfsDiff: bytes(0),
       processes: 1,
     },
-    link: { rtt: seconds(f.rtt), bandwidth: bytesPerSecond(f.bandwidth), costs: ENGINE_COSTS },
+    link: { rtt: seconds(f.rtt), bandwidth: bytesPerSecond(f.bandwidth), costs },
     policy: {
       ...ENGINE_POLICY,
       ...(p.targetDowntime !== undefined

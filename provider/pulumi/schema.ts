@@ -99,10 +99,11 @@ export const migrationPolicySchema = z.strictObject(
       .min(0, { error: 'expected 0 or more rounds' })
       .max(100, { error: 'expected at most 100 rounds' })
       .optional(),
+    calibrationProfile: nonEmpty('a calibration profile name or the path of a profile file').optional(),
   },
   {
     error: objectError(
-      '{ strategy?, targetDowntime?, timeout?, postCopyAllowed?, extraDowntimeAcceptable?, maxRounds? }',
+      '{ strategy?, targetDowntime?, timeout?, postCopyAllowed?, extraDowntimeAcceptable?, maxRounds?, calibrationProfile? }',
     ),
   },
 );

@@ -91,13 +91,15 @@ EOF
     die "$PIECE" "cannot read Debian $CRIU_SUITE from $CRIU_MIRROR (NO_PUBKEY: apt-get install --only-upgrade debian-archive-keyring; other mirror: FERRY_CRIU_MIRROR=...)"
   fi
   # criu's Depends/Pre-Depends closure (libc6, libgcc-s1, gnutls, nftables libs, ...), nothing else.
-  local pkgs
-  pkgs=$(APT_CONFIG="$conf" apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+  local closure pkgs
+  closure=$(APT_CONFIG="$conf" apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
            --no-breaks --no-replaces --no-enhances criu 2>>"$FERRY_SETUP_LOG" | grep -v '^ ' | grep -v '^<' | sort -u)
-  [ -n "$pkgs" ] && printf '%s\n' $pkgs | grep -qx criu \
-    || die "$PIECE" "criu not found in Debian $CRIU_SUITE at $CRIU_MIRROR (see $FERRY_SETUP_LOG)"
+  mapfile -t pkgs <<<"$closure"   # one package name a line
+  if ! printf '%s\n' "${pkgs[@]}" | grep -qx criu; then
+    die "$PIECE" "criu not found in Debian $CRIU_SUITE at $CRIU_MIRROR (see $FERRY_SETUP_LOG)"
+  fi
   rm -f "$debs"/*.deb
-  (cd "$debs" && logged "$PIECE" env APT_CONFIG="$conf" apt-get download $pkgs)
+  (cd "$debs" && logged "$PIECE" env APT_CONFIG="$conf" apt-get download "${pkgs[@]}")
   rm -rf "$stage"; mkdir -p "$stage"
   local f manifest=""
   for f in "$debs"/*.deb; do

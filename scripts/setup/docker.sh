@@ -81,8 +81,8 @@ teardown() {  # teardown DIR NETNS [DOCKERD_PID]
   local w=$1 ns=$2 i pids ids id m dpid sock=$1/d.sock
   dpid=${3:-$(cat "$w/dockerd.pid" 2>/dev/null || true)}
   if [ -n "$dpid" ] && grep -qaF "$w" "/proc/$dpid/cmdline" 2>/dev/null; then
-    ids=$(timeout 20 docker -H "unix://$sock" ps -aq 2>/dev/null)
-    [ -n "$ids" ] && timeout 60 docker -H "unix://$sock" rm -f $ids >/dev/null 2>&1
+    mapfile -t ids < <(timeout 20 docker -H "unix://$sock" ps -aq 2>/dev/null)
+    [ ${#ids[@]} -eq 0 ] || timeout 60 docker -H "unix://$sock" rm -f "${ids[@]}" >/dev/null 2>&1
     kill -TERM "$dpid" 2>/dev/null
     for i in $(seq 150); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
   fi
@@ -92,11 +92,11 @@ teardown() {  # teardown DIR NETNS [DOCKERD_PID]
   done
   # dockerd stops its containerd, and shims exit with their containers; anything left is the probe's.
   for i in $(seq 50); do
-    pids=$(probe_pids "$w"); [ -z "$pids" ] && break
-    [ "$i" = 20 ] && kill -TERM $pids 2>/dev/null
+    mapfile -t pids < <(probe_pids "$w"); [ ${#pids[@]} -eq 0 ] && break
+    [ "$i" = 20 ] && kill -TERM "${pids[@]}" 2>/dev/null
     sleep 0.1
   done
-  pids=$(probe_pids "$w"); [ -n "$pids" ] && kill -KILL $pids 2>/dev/null && sleep 0.2
+  mapfile -t pids < <(probe_pids "$w"); [ ${#pids[@]} -gt 0 ] && kill -KILL "${pids[@]}" 2>/dev/null && sleep 0.2
   for m in $(probe_mounts "$w"); do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
   rm -rf "$w"
   ip netns del "$ns" 2>/dev/null
@@ -110,7 +110,7 @@ trap 'exit 130' INT TERM
 # Leftovers of a probe whose script was killed (its owner pid is gone).
 echo $$ >"$WORK/owner"
 for d in "$STAMP_DIR"/dprobe.*; do
-  [ -d "$d" ] && [ "$d" != "$WORK" ] || continue
+  if [ ! -d "$d" ] || [ "$d" = "$WORK" ]; then continue; fi
   [ -f "$d/owner" ] || [ -n "$(find "$d" -maxdepth 0 -mmin +1)" ] || continue   # another run just made it
   owner=$(cat "$d/owner" 2>/dev/null || echo 0)
   if [ "$owner" = 0 ] || ! kill -0 "$owner" 2>/dev/null; then
@@ -145,11 +145,14 @@ start_checkpoint() {  # start_checkpoint NAME CHECKPOINT
   date +%s%N >"$WORK/data/containers/$(dk inspect -f '{{.Id}}' "$1")/checkpoints/$2/ferry-restore-nonce"
   for d in 0.25 0.5 1 1 2 2 3 3 5 5 5 0; do
     dk start --checkpoint "$2" "$1" >/dev/null 2>"$WORK/err" && return 0
-    grep -q 'already exists' "$WORK/err" && [ "$d" != 0 ] || fail "docker start --checkpoint $2 $1 failed: $(cat "$WORK/err")"
+    if ! grep -q 'already exists' "$WORK/err" || [ "$d" = 0 ]; then
+      fail "docker start --checkpoint $2 $1 failed: $(cat "$WORK/err")"
+    fi
     RETRIES=$((RETRIES + 1)); sleep "$d"
   done
 }
 retried() { [ "$RETRIES" = 0 ] || printf ' (after %s "already exists" retries)' "$RETRIES"; }
+# shellcheck disable=SC2016  # shell code for the container's sh: it expands $i there, not here
 COUNTER='i=0; while true; do i=$((i+1)); echo $i; sleep 0.1; done'
 
 t_all=$(now_us)
@@ -236,7 +239,7 @@ cleanup
 trap - EXIT
 set -e
 left=$(probe_pids "$WORK"; probe_mounts "$WORK"; [ -e "$WORK" ] && echo "$WORK"; ip netns list | grep -w "$NS" || true)
-[ -z "$left" ] || die "$PIECE" "teardown left: $(echo $left)"
+[ -z "$left" ] || die "$PIECE" "teardown left: ${left//$'\n'/ }"
 t_down=$(secs "$t")
 
 printf '%s\n%s\n%s\n' "$versions" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "start $t_start, checkpoint $t_cp, restore $t_rs, runc-lr $t_runc_lr, docker-lr $t_dk_lr" >"$STAMP"

@@ -8,10 +8,13 @@ FERRY_OPT=${FERRY_OPT:-/opt/ferry}
 # Verbose logs of installs go here, so the console stays readable.
 FERRY_SETUP_LOG=${FERRY_SETUP_LOG:-/var/log/ferry-setup.log}
 
-say()  { printf '[setup] %s\n' "$*"; }
-ok()   { printf '[setup] ok    %-18s %s\n' "$1" "${2:-}"; }
-did()  { printf '[setup] did   %-18s %s\n' "$1" "${2:-}"; }
-die()  { printf '[setup] FAIL  %-18s %s\n' "$1" "${2:-}" >&2; exit 1; }
+# The tag of every line (scripts/test-fast.sh sets "fast").
+FERRY_LOG_TAG=${FERRY_LOG_TAG:-setup}
+
+say()  { printf '[%s] %s\n' "$FERRY_LOG_TAG" "$*"; }
+ok()   { printf '[%s] ok    %-18s %s\n' "$FERRY_LOG_TAG" "$1" "${2:-}"; }
+did()  { printf '[%s] did   %-18s %s\n' "$FERRY_LOG_TAG" "$1" "${2:-}"; }
+die()  { printf '[%s] FAIL  %-18s %s\n' "$FERRY_LOG_TAG" "$1" "${2:-}" >&2; exit 1; }
 
 # Run a command, sending its output to the setup log; on failure show the log's tail and fail naming the piece.
 # usage: logged PIECE cmd args...
@@ -34,14 +37,31 @@ apt_update_once() {
   export FERRY_APT_UPDATED=1
 }
 
+# True when Debian package PKG is installed.
+deb_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
 # Install Debian packages (from the host's own release only) if any is missing.
 # usage: apt_install PIECE pkg...
 apt_install() {
   local piece=$1; shift
-  local missing=()
-  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+  local missing=() p
+  for p in "$@"; do deb_installed "$p" || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   apt_update_once
   DEBIAN_FRONTEND=noninteractive logged "$piece" apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}"
   did "$piece" "apt-get install ${missing[*]}"
+}
+
+# The npm dependencies of the checkout DIR: `npm ci` when node_modules is missing or older than
+# package-lock.json (needs no root). Used by setup.sh and by the fast CI stage (scripts/test-fast.sh).
+# usage: ensure_node_modules DIR
+ensure_node_modules() {
+  local dir=$1
+  if [ ! -d "$dir/node_modules/@pulumi/pulumi" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "installing npm dependencies (npm ci)"
+    (cd "$dir" && logged npm npm ci --no-audit --no-fund)
+    did npm "npm ci"
+  else
+    ok npm "node_modules up to date"
+  fi
 }

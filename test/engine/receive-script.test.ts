@@ -2,8 +2,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InvalidInput } from '../../provider/errors';
-import { receiveCommand, receiveScript } from '../../provider/engine/receive-script';
+import { InvalidInput, PrerequisiteMissing } from '../../provider/errors';
+import {
+  engineScriptBody,
+  engineScriptPath,
+  receiveCommand,
+  receiveScript,
+} from '../../provider/engine/receive-script';
+
+/** The static receiver in the checkout. */
+const STATIC_RECEIVER = path.resolve(__dirname, '../../provider/engine/scripts/receive.sh');
 
 /** Runs the generated receiver with a fake pagedelta that records its arguments and stdin. */
 describe('receive.sh', () => {
@@ -95,6 +103,29 @@ describe('receive.sh', () => {
     execFileSync('sh', ['-n', path.join(dir, 'receive.sh')]);
   });
 
+  it('is the static scripts/receive.sh after one line that sets its two arguments', () => {
+    const text = fs.readFileSync(path.join(dir, 'receive.sh'), 'utf8');
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('#!/bin/sh');
+    expect(lines).toContain(`set -- '${dir}' '${pd}'`);
+    expect(text.endsWith(`set -- '${dir}' '${pd}'\n${engineScriptBody('receive.sh')}\n`)).toBe(true);
+    expect(engineScriptBody('receive.sh')).toMatch(/^set -eu\n/);
+  });
+
+  it('runs from the checkout with DIR and PAGEDELTA as arguments, and refuses without them', () => {
+    const run = (args: string[], cmd: string, input = '') =>
+      spawnSync('sh', [STATIC_RECEIVER, ...args], {
+        env: { SSH_ORIGINAL_COMMAND: cmd, PATH: process.env.PATH },
+        input,
+      });
+    expect(run([dir, pd], 'echo', 'hi\n').stdout.toString()).toBe('hi\n');
+    expect(run([dir, pd], 'full 0', 'zero').status).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'rounds/0/stdin'), 'utf8')).toBe('zero');
+    const bare = run([], 'echo');
+    expect(bare.status).toBe(64);
+    expect(bare.stderr.toString()).toContain('usage: receive.sh DIR PAGEDELTA');
+  });
+
   it.each([['/a b'], ["/a'b"], ['rel/dir'], ['/a/../b']])('refuses to embed %j', (d) => {
     expect(() => receiveScript(d, '/bin/pd')).toThrow(InvalidInput);
   });
@@ -120,4 +151,26 @@ describe('receive.sh', () => {
     ['apply', 1.5],
     ['full'],
   ])('receiveCommand refuses %j', (...args) => expect(() => receiveCommand(...args)).toThrow(InvalidInput));
+});
+
+describe('engineScriptPath', () => {
+  it('finds the script from the sources and from dist/ (nearest ancestor holding it)', () => {
+    const have = new Set(['/pkg/provider/engine/scripts/flatten.sh']);
+    const exists = (p: string): boolean => have.has(p);
+    expect(engineScriptPath('flatten.sh', '/pkg/provider/engine', exists)).toBe(
+      '/pkg/provider/engine/scripts/flatten.sh',
+    );
+    expect(engineScriptPath('flatten.sh', '/pkg/dist/provider/engine', exists)).toBe(
+      '/pkg/provider/engine/scripts/flatten.sh',
+    );
+  });
+
+  it('fails naming the script when no ancestor holds it', () => {
+    expect(() => engineScriptPath('receive.sh', '/nowhere/dist', () => false)).toThrow(PrerequisiteMissing);
+  });
+
+  it('finds the real scripts of this checkout', () => {
+    expect(fs.existsSync(engineScriptPath('receive.sh'))).toBe(true);
+    expect(fs.existsSync(engineScriptPath('flatten.sh'))).toBe(true);
+  });
 });

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CheckpointFailed, InvalidInput } from '../../provider/errors';
 import type { ExecResult, RemoteShell } from '../../provider/hosts/remote-shell';
 import {
@@ -59,6 +61,14 @@ describe('flattenImagesArgv', () => {
     expect(argv.slice(3)).toEqual(['sh', '/opt/pd', '/var/lib/docker/containers/c/checkpoints/ferry-m1']);
     expect(argv[2]).toContain('diff-tracked');
     expect(argv[2]).not.toContain('/var/');
+  });
+
+  it('sends scripts/flatten.sh without its header comments', () => {
+    const file = fs.readFileSync(path.resolve(__dirname, '../../provider/engine/scripts/flatten.sh'), 'utf8');
+    const script = flattenImagesArgv('/opt/pd', '/d')[2]!;
+    expect(script.startsWith('bin=$1; dir=${2%/};')).toBe(true);
+    expect(file.startsWith('#!/bin/sh\n')).toBe(true);
+    expect(file.endsWith(`\n${script}\n`)).toBe(true);
   });
 
   it.each(['relative/dir', ''])('rejects %j', (dir) => {

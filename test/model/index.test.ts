@@ -13,7 +13,7 @@ const PUBLIC_API = [
   'PLAN_SCHEMA',
   'ROUND_LIMIT',
   'STRATEGIES',
-  'THIS_MACHINE_COSTS',
+  'UNCALIBRATED_COSTS',
   'checkBytes',
   'checkSeconds',
   'contractionRatio',
@@ -71,7 +71,7 @@ describe('provider/model index', () => {
   it('has the default policy of the issue: 300 ms target, no post-copy', () => {
     expect(model.DEFAULT_POLICY.targetDowntime).toBe(0.3);
     expect(model.DEFAULT_POLICY.postCopyAllowed).toBe(false);
-    expect(model.THIS_MACHINE_COSTS.dirtyTracking).toBe(false);
+    expect(model.UNCALIBRATED_COSTS.dirtyTracking).toBe(false);
     expect(model.MAX_RTT).toBe(60);
   });
 });

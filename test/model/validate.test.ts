@@ -3,7 +3,7 @@ import {
   DEFAULT_POLICY,
   deriveParams,
   resolveInputs,
-  THIS_MACHINE_COSTS,
+  UNCALIBRATED_COSTS,
   type ModelInputs,
 } from '../../provider/model';
 import { mbit, mib, millis, seconds } from '../../provider/units';
@@ -139,9 +139,9 @@ describe('resolveInputs rejects bad input, naming the field and the value', () =
 });
 
 describe('resolveInputs fills defaults', () => {
-  it('takes this machine costs and the default policy', () => {
+  it('takes the uncalibrated costs and the default policy', () => {
     const r = resolveInputs(inputs());
-    expect(r.link.costs).toEqual(THIS_MACHINE_COSTS);
+    expect(r.link.costs).toEqual(UNCALIBRATED_COSTS);
     expect(r.policy).toEqual(DEFAULT_POLICY);
     expect(r.container.workingSet).toBe(mib(256));
     expect(r.container.pageSize).toBe(4096);
@@ -158,7 +158,7 @@ describe('resolveInputs fills defaults', () => {
     expect(r.container.pageSize).toBe(16384);
     expect(r.link.costs.dirtyTracking).toBe(true);
     expect(r.link.costs.restoreScope).toBe('residual');
-    expect(r.link.costs.freezeBase).toBe(THIS_MACHINE_COSTS.freezeBase);
+    expect(r.link.costs.freezeBase).toBe(UNCALIBRATED_COSTS.freezeBase);
     expect(r.policy.targetDowntime).toBeCloseTo(0.5);
     expect(r.policy.timeBudget).toBeNull();
     expect(r.policy.maxRounds).toBe(0);

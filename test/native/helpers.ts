@@ -49,8 +49,17 @@ function version(cmd: string, args: string[]): string | undefined {
   }
 }
 
-/** Compiles pagedelta (cached) and returns its path. */
+/**
+ * The pagedelta binary the tests run: `FERRY_PAGEDELTA_BIN` when set (e.g. the sanitizer build of
+ * scripts/test-fast.sh), else the static build of the engine (compiled once, cached).
+ */
 export async function pagedeltaBinary(): Promise<string> {
+  const given = process.env.FERRY_PAGEDELTA_BIN;
+  if (given !== undefined && given !== '') {
+    const bin = path.resolve(given);
+    fs.accessSync(bin, fs.constants.X_OK); // a wrong path fails the suite, it never falls back silently
+    return bin;
+  }
   return (await buildNative(pagedeltaSourcePath())).path;
 }
 
