@@ -8,15 +8,13 @@
  * 2. in the user's profiles: `$FERRY_CALIBRATION_DIR/<name>.json`, else `~/.ferry/calibration/<name>.json`
  *    (where `ferry calibrate` writes by default).
  */
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readJsonFile } from '../config/json-file';
 import { InvalidInput } from '../errors';
 import { parseCalibrationProfile, PROFILE_NAME } from './profile';
 import type { CalibrationProfile } from './profile-types';
-
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** The environment variable naming the directory of the user's profiles. */
 export const CALIBRATION_DIR_ENV = 'FERRY_CALIBRATION_DIR';
@@ -91,17 +89,6 @@ export async function loadCalibrationProfile(
   search: ProfileSearch = {},
 ): Promise<CalibrationProfile> {
   const file = resolveProfilePath(ref, search);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new InvalidInput('calibration profile', file, `a readable profile file (${messageOf(e)})`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new InvalidInput(`calibration profile ${file}`, 'text', `JSON (${messageOf(e)})`);
-  }
+  const data = await readJsonFile(file, 'calibration profile', 'calibration profile');
   return parseCalibrationProfile(data, file);
 }

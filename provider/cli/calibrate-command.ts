@@ -4,7 +4,7 @@
  * planner to the reports of past migrations (`ferry migrate --json` prints one) and writes it. Only parses
  * arguments and does the I/O; the fit is provider/calibration/fit.ts.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -23,6 +23,7 @@ import {
   type ReportFields,
 } from '../calibration';
 import { existsSync } from 'node:fs';
+import { oneLine, readJsonFile } from '../config/json-file';
 import { InvalidInput } from '../errors';
 import type { CliContext } from './main';
 
@@ -115,26 +116,11 @@ export function parseCalibrateArgs(
   };
 }
 
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
 /** Reads and parses one report file. */
 async function readReports(file: string): Promise<ReportFields[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new InvalidInput('migration report', file, `a readable file (${messageOf(e)})`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new InvalidInput(
-      `migration report ${file}`,
-      'text',
-      `JSON, as ferry migrate --json prints (${messageOf(e)})`,
-    );
-  }
+  const data = await readJsonFile(file, 'migration report', 'migration report', {
+    expected: 'JSON, as ferry migrate --json prints',
+  });
   return parseReportFile(data, file);
 }
 
@@ -148,7 +134,7 @@ async function writeProfile(file: string, profile: CalibrationProfile, force: bo
   } catch (e) {
     if (typeof e === 'object' && e !== null && 'code' in e && e.code === 'EEXIST')
       throw new InvalidInput('--out', file, 'a file that does not exist yet (or pass --force to replace it)');
-    throw new InvalidInput('--out', file, `a file that can be written (${messageOf(e)})`);
+    throw new InvalidInput('--out', file, `a file that can be written (${oneLine(e)})`);
   }
 }
 
@@ -165,6 +151,15 @@ export async function calibrateCommand(argv: readonly string[], _context: CliCon
   for (const file of opts.reports)
     for (const report of await readReports(file)) reports.push({ report, source: path.basename(file) });
   const { runs, skipped } = runsFromReports(reports);
+  if (runs.length === 0 && skipped.length > 0)
+    throw new InvalidInput(
+      'reports',
+      `${skipped.length} report(s), none usable`,
+      `reports of planned migrations without dirty tracking (skipped: ${skipped
+        .slice(0, 3)
+        .map((s) => `${s.id}: ${s.reason}`)
+        .join('; ')}${skipped.length > 3 ? '; ...' : ''})`,
+    );
   const base =
     opts.base === undefined ? DEFAULT_CALIBRATION_PROFILE : await loadCalibrationProfile(opts.base);
   const fit = fitCosts(runs, base);

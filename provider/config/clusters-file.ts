@@ -3,10 +3,10 @@
  * parsed by the one schema that `ferry:clusters` uses too. Every failure is one `InvalidInput` line that
  * names the file.
  */
-import * as fs from 'node:fs';
 import { InvalidInput } from '../errors';
 import { parseClusters } from '../pulumi/schema';
 import type { ClustersFile } from './clusters';
+import { parseJsonText, readJsonFileSync } from './json-file';
 
 /** The environment variable that names the default clusters file. */
 export const CLUSTERS_FILE_ENV = 'FERRY_CLUSTERS_FILE';
@@ -34,17 +34,11 @@ export function chooseClustersFile(flag: string | undefined, fallback: string | 
 }
 
 /**
- * Parses the text of a clusters file.
+ * Checks the parsed JSON of a clusters file.
  * @param file - its path, for messages only.
  * @throws InvalidInput naming the file and the first bad fields.
  */
-export function parseClustersText(text: string, file: string): ClustersFile {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new InvalidInput(`clusters file ${file}`, '(not JSON)', `JSON: ${(e as Error).message}`);
-  }
+export function parseClustersJson(json: unknown, file: string): ClustersFile {
   const parsed = parseClusters(json);
   if (!parsed.ok) {
     const shown = parsed.problems
@@ -57,21 +51,21 @@ export function parseClustersText(text: string, file: string): ClustersFile {
 }
 
 /**
+ * Parses the text of a clusters file.
+ * @param file - its path, for messages only.
+ * @throws InvalidInput naming the file and the first bad fields.
+ */
+export function parseClustersText(text: string, file: string): ClustersFile {
+  return parseClustersJson(parseJsonText(text, file, 'clusters file'), file);
+}
+
+/**
  * Reads and parses a clusters file.
  * @throws InvalidInput when it is missing, unreadable or invalid.
  */
 export function readClustersFile(file: string): ClustersFile {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new InvalidInput(
-      '--clusters-file',
-      file,
-      `a readable clusters file (${why}; \`ferry testbed up\` writes the test bed's)`,
-    );
-  }
-  return parseClustersText(text, file);
+  const json = readJsonFileSync(file, '--clusters-file', 'clusters file', {
+    hint: "`ferry testbed up` writes the test bed's",
+  });
+  return parseClustersJson(json, file);
 }

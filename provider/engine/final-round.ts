@@ -19,14 +19,29 @@ import type { Clock, MigrationHooks } from './types';
 /** Label put on the container created on the target: the migration id. */
 export const MIGRATION_LABEL = 'ferry.migration';
 
-/** The spec of the target container: the source's, same name and labels, plus the migration label. */
+/**
+ * The spec of the target container: the source's, same name and labels, plus the migration label, with
+ * the restart policy `no` until it is verified (no engine may start a second copy on its own during the
+ * switchover: the source's policy is put on it afterwards, see {@link fencedRestartPolicy}).
+ */
 export function targetSpec(source: ContainerInfo, migrationId: string): ContainerSpec {
   return {
     ...source.spec,
     name: source.name,
     image: source.imageId,
     labels: { ...source.labels, ...(source.spec.labels ?? {}), [MIGRATION_LABEL]: migrationId },
+    hostConfig: { ...(source.spec.hostConfig ?? {}), restartPolicy: 'no' },
   };
+}
+
+/**
+ * The restart policy the migration fences (sets to `no` on the source before the final checkpoint, which
+ * stops the container under the engine's feet, and puts on the copy that ends up running), or `undefined`
+ * when the container has none to fence.
+ */
+export function fencedRestartPolicy(source: ContainerInfo): string | undefined {
+  const p = source.spec.hostConfig?.restartPolicy;
+  return p === undefined || p === 'no' ? undefined : p;
 }
 
 /** Creates the target container (not started). @throws RestoreFailed. */

@@ -5,10 +5,10 @@
  * checkpoint before the target starts.
  */
 import { randomBytes } from 'node:crypto';
-import type { MigrationPhase } from '../errors';
+import { MigrationFenced, type MigrationPhase } from '../errors';
 import { bytes, seconds, type Bytes } from '../units';
 import { DEFAULT_AUTHORIZED_KEYS, setUpDataPath, type DataPath } from './data-path';
-import { createTarget, finalRound, type FinalRoundResult } from './final-round';
+import { createTarget, fencedRestartPolicy, finalRound, type FinalRoundResult } from './final-round';
 import { newJournal, transition, type Journal, type JournalEvent } from './journal';
 import { describeImageTransfer, sendImage, type ImageTransferResult } from './image-transfer';
 import { phaseError } from './phase-errors';
@@ -19,7 +19,13 @@ import type { MigrationReport } from './report';
 import { restoreOnTarget, type RestoreResult } from './restore';
 import { cleanUpAfterSuccess, rollBack, type Leftovers } from './rollback';
 import { hostLabel, type MigrationDeps, type MigrationRequest } from './types';
+import { SHORT_STEP } from './timeouts';
 import { verifyTarget, type VerifyResult } from './verify';
+
+/** ` [label: a; b]`, or nothing when there is no note. */
+function notesText(notes: readonly string[], label = 'notes'): string {
+  return notes.length > 0 ? ` [${label}: ${notes.join('; ')}]` : '';
+}
 
 /** A new migration id: UTC time and 6 random hex digits, e.g. `20261122-021514-3fa2c1`. */
 export function newMigrationId(now: Date): string {
@@ -108,6 +114,9 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
   let rs: RestoreResult | undefined;
   let vr: VerifyResult | undefined;
   let targetId: string | undefined;
+  // the source's restart policy, set to `no` for the switchover once `policyFenced` (put back afterwards)
+  const restartPolicy = fencedRestartPolicy(c);
+  let policyFenced = false;
   try {
     path = await setUpDataPath({
       migrationId: id,
@@ -175,6 +184,13 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
     targetId = await createTarget(target, c, id, srcLabel);
     await step({ kind: 'target-created', targetContainerId: targetId });
     phase = 'checkpoint';
+    if (restartPolicy !== undefined) {
+      // the final checkpoint stops the container under the engine's feet: its policy would start a
+      // fresh copy of it on the source
+      await source.runtime.setRestartPolicy(c.id, 'no', { timeout: SHORT_STEP });
+      policyFenced = true;
+      say('checkpoint', `restart policy ${restartPolicy} fenced (no) for the switchover`);
+    }
     say('checkpoint', 'final checkpoint: the container stops on the source');
     fin = await finalRound({
       source,
@@ -225,36 +241,49 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
     vr = await verifyTarget(target, targetId, req.probe, req.workloadChecks ?? [], clock);
     await step({ kind: 'verified' });
   } catch (e) {
-    say(phase, `failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}; rolling back`);
-    let notes: readonly string[];
+    const why = (x: unknown): string => (x instanceof Error ? x.message : String(x));
+    say(phase, `failed: ${why(e).split('\n')[0]}; rolling back`);
+    // a journal that cannot be written never stops the rollback: what it missed goes into the error
+    const journalNotes: string[] = [];
+    const record = async (ev: JournalEvent): Promise<void> => {
+      await step(ev).catch((je: unknown) => {
+        journalNotes.push(`journal write of ${ev.kind} failed: ${why(je).split('\n')[0]}`);
+      });
+    };
+    let rb: Awaited<ReturnType<typeof rollBack>>;
     try {
-      await step({ kind: 'rolling-back', note: e instanceof Error ? e.message : String(e) });
+      await record({ kind: 'rolling-back', note: why(e) });
       // an image still on its way (a failure before the final round) ends before the cleanup removes its
       // files; once the source is frozen it has always ended (it is awaited before the final round)
       await imageTransfer?.catch(() => undefined);
       await path?.close();
-      const rb = await rollBack(leftovers, frozen, memory, clock);
-      await step({ kind: 'rolled-back' });
-      say(
-        'cleanup',
-        `rolled back${rb.restoredOnSource ? ' (restored on the source from the final images)' : ''}`,
-      );
-      notes = rb.notes;
+      rb = await rollBack(leftovers, frozen, memory, clock, {
+        ...(targetId !== undefined ? { targetId } : {}),
+        ...(policyFenced && restartPolicy !== undefined ? { restartPolicy } : {}),
+      });
     } catch (re) {
-      await step({ kind: 'failed', note: re instanceof Error ? re.message : String(re) }).catch(
-        () => undefined,
-      );
-      throw phaseError(
+      await record({ kind: 'failed', note: why(re) });
+      throw phaseError(phase, e, undefined, ` [rollback failed: ${why(re)}]${notesText(journalNotes)}`);
+    }
+    if (rb.fenced !== undefined) {
+      await record({ kind: 'failed', note: `fenced: ${rb.fenced}` });
+      throw new MigrationFenced(
         phase,
-        e,
-        undefined,
-        ` [rollback failed: ${re instanceof Error ? re.message : String(re)}]`,
+        `${why(e).split('\n')[0]}; the target copy of ${c.name} is not known to be gone (${rb.fenced})${notesText(journalNotes)}`,
+        `that no container labelled ferry.migration=${id} runs on ${tgtLabel} (docker ps --filter label=ferry.migration=${id}), and that its engine answers`,
+        'ferry migrate --recover --clusters-file <your clusters file>',
+        { cause: e },
       );
     }
-    throw phaseError(phase, e, srcLabel, notes.length ? ` [rollback notes: ${notes.join('; ')}]` : '');
+    await record({ kind: 'rolled-back' });
+    say(
+      'cleanup',
+      `rolled back${rb.restoredOnSource ? ' (restored on the source from the final images)' : ''}`,
+    );
+    throw phaseError(phase, e, srcLabel, notesText([...rb.notes, ...journalNotes], 'rollback notes'));
   }
   await path.close();
-  const notes = await cleanUpAfterSuccess(leftovers, targetId);
+  const notes = await cleanUpAfterSuccess(leftovers, targetId, restartPolicy);
   await step({ kind: 'done' });
   const rounds = [...(pc?.rounds ?? []), fin.round];
   const report: MigrationReport = {

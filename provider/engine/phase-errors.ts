@@ -5,8 +5,12 @@
 import {
   CheckpointFailed,
   FerryError,
+  CleanupFailed,
+  MeasureFailed,
   MigrationAborted,
   MigrationError,
+  MigrationFenced,
+  PrecopyFailed,
   PreflightFailed,
   RestoreFailed,
   TransferFailed,
@@ -22,8 +26,9 @@ function core(e: unknown): string {
 }
 
 /**
- * The error to throw for failure `e` in `phase`: a `MigrationError` keeps its own phase; anything else is
- * wrapped in the class of `phase`. `runningOn` is set (`undefined` when the container runs nowhere known).
+ * The error to throw for failure `e` in `phase`: a `MigrationError` keeps its own class and phase (so a
+ * `MigrationAborted`, thrown only by the policy, and a `MigrationFenced` stay what they are); anything else
+ * is wrapped in the class of `phase`, one class per phase. `runningOn` is set (`undefined` when the container runs nowhere known).
  * `extra` is appended to the message (e.g. rollback notes).
  */
 export function phaseError(
@@ -32,12 +37,14 @@ export function phaseError(
   runningOn: string | undefined,
   extra = '',
 ): MigrationError {
+  if (e instanceof MigrationFenced) return e;
   const p = e instanceof MigrationError ? e.phase : phase;
   const hint = e instanceof FerryError ? e.hint : undefined;
   const cause = e instanceof MigrationError && e.cause !== undefined ? e.cause : e;
   const causeText = e instanceof MigrationError && e.cause !== undefined ? `: ${core(e.cause)}` : '';
   const msg = `${core(e)}${causeText}${extra}`;
   const d = { cause, ...(hint !== undefined ? { hint } : {}) };
+  if (e instanceof MigrationAborted) return new MigrationAborted(p, msg, runningOn, d);
   switch (p) {
     case 'preflight':
       return new PreflightFailed(msg, runningOn, d);
@@ -49,7 +56,11 @@ export function phaseError(
       return new RestoreFailed(msg, runningOn, d);
     case 'verify':
       return new VerifyFailed(msg, runningOn, d);
-    default:
-      return new MigrationAborted(p, msg, runningOn, d);
+    case 'measure':
+      return new MeasureFailed(msg, runningOn, d);
+    case 'precopy':
+      return new PrecopyFailed(msg, runningOn, d);
+    case 'cleanup':
+      return new CleanupFailed(msg, runningOn, d);
   }
 }

@@ -2,8 +2,12 @@
  * Rollback and cleanup. Rollback (any failure before the target is verified): remove everything the
  * migration put on the target, then make sure the container runs on the source: nothing to do when it
  * still runs (a `--leave-running` round failed), else restore it in place from the final images, which
- * the final round wrote into the source container's own checkpoint directory. Cleanup (after success):
- * remove the source container and the migration's files on both hosts.
+ * the final round wrote into the source container's own checkpoint directory. That restore happens only
+ * when the target copy is known to be gone (removed, or its engine says it is not running); otherwise the
+ * rollback FENCES: it starts nothing, keeps the images and files, and says so (`RollbackResult.fenced`),
+ * since a target that still runs unseen (under its shim, behind a dead engine) would make two copies.
+ * The source's restart policy, fenced to `no` for the switchover, is put back on the copy that runs.
+ * Cleanup (after success): remove the source container and the migration's files on both hosts.
  */
 import { dockerCheckpointDir, DEFAULT_DOCKER_DATA_ROOT } from '../hosts/commands/docker-paths';
 import { removeUnderArgv } from '../hosts/commands/files';
@@ -57,6 +61,11 @@ export interface Leftovers {
 export interface RollbackResult {
   /** Whether the source container had to be restored from the final images. */
   readonly restoredOnSource: boolean;
+  /**
+   * Set when the source had to be restored but the target copy could not be confirmed gone: nothing was
+   * started and the final images are kept. Says why the target is not known to be gone.
+   */
+  readonly fenced?: string;
   /** Problems met on the way (cleanup steps that failed). */
   readonly notes: readonly string[];
 }
@@ -76,6 +85,48 @@ export async function removeTargetContainers(target: ConnectedHost, migrationId:
     { timeout: SHORT_STEP },
   );
   for (const c of found) await target.runtime.remove(c.id, { force: true, timeout: SHORT_STEP });
+}
+
+/** Whether the target copy is known to be gone, and how that is known (or why it is not). */
+export type TargetGone =
+  { readonly gone: true; readonly how: string } | { readonly gone: false; readonly why: string };
+
+/** States in which a container's processes may be running. */
+const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'paused', 'restarting']);
+
+/**
+ * Removes every container of this migration on the target (by label, and `targetId` when known), then asks
+ * the engine again: gone when it lists none of them live. Never throws: an engine that does not answer
+ * gives `gone: false`.
+ */
+export async function ensureTargetGone(
+  target: ConnectedHost,
+  migrationId: string,
+  targetId?: string,
+): Promise<TargetGone> {
+  const why = (e: unknown): string => (e instanceof Error ? e.message.split('\n')[0]! : String(e));
+  try {
+    await removeTargetContainers(target, migrationId);
+    if (targetId !== undefined) await target.runtime.remove(targetId, { force: true, timeout: SHORT_STEP });
+  } catch (e) {
+    return { gone: false, why: `removing the target container failed: ${why(e)}` };
+  }
+  try {
+    const left = await target.runtime.list(
+      { labels: { [MIGRATION_LABEL]: migrationId } },
+      { timeout: SHORT_STEP },
+    );
+    const byId =
+      targetId === undefined ? undefined : await target.runtime.inspect(targetId, { timeout: SHORT_STEP });
+    const live = [...left.map((c) => ({ id: c.id, state: c.state })), ...(byId ? [byId] : [])].filter((c) =>
+      LIVE_STATES.has(c.state),
+    );
+    if (live.length > 0)
+      return { gone: false, why: `the target still reports ${live[0]!.id.slice(0, 12)} ${live[0]!.state}` };
+    return { gone: true, how: left.length === 0 && byId === undefined ? 'removed' : 'not running' };
+  } catch (e) {
+    return { gone: false, why: `the target engine did not answer after the removal: ${why(e)}` };
+  }
 }
 
 /** Removes the migration's files (dirs, key line, containerd copies) on both hosts. Best effort. */
@@ -117,20 +168,30 @@ export async function waitNotRunning(
   }
 }
 
+/** Optional facts of a rollback. */
+export interface RollbackOptions {
+  /** The target container's id, when it was created. */
+  readonly targetId?: string;
+  /** The source's own restart policy, to put back (it was fenced to `no` for the switchover). */
+  readonly restartPolicy?: string;
+}
+
 /**
  * Rolls back: target cleaned, the container running on the source. `frozen`: the final checkpoint stopped
- * the source. @throws the error of the source restore when the container could not be brought back.
+ * the source. When the source must be restored but the target is not known to be gone, it fences instead
+ * (`fenced` set, nothing started, images and files kept).
+ * @throws the error of the source restore when the container could not be brought back.
  */
 export async function rollBack(
   l: Leftovers,
   frozen: boolean,
   memory: Bytes,
   clock: Clock,
+  options: RollbackOptions = {},
 ): Promise<RollbackResult> {
   const notes: string[] = [];
-  await attempt(notes, 'removing the target container', () =>
-    removeTargetContainers(l.target, l.migrationId),
-  );
+  const tgt = await ensureTargetGone(l.target, l.migrationId, options.targetId);
+  if (!tgt.gone) notes.push(`the target copy is not known to be gone: ${tgt.why}`);
   const srcCkpt = dockerCheckpointDir(
     l.source.config.dockerDataRoot ?? DEFAULT_DOCKER_DATA_ROOT,
     l.sourceId,
@@ -146,6 +207,8 @@ export async function rollBack(
     if (state === 'running') {
       notes.push('the source engine still reports the container running after the final checkpoint');
     } else {
+      // the source must start again: only when no target copy can be running
+      if (!tgt.gone) return { restoredOnSource: false, fenced: tgt.why, notes };
       const pd = l.sourcePagedelta;
       const chained =
         pd !== undefined &&
@@ -162,6 +225,12 @@ export async function rollBack(
       restoredOnSource = true;
     }
   }
+  if (options.restartPolicy !== undefined) {
+    const policy = options.restartPolicy;
+    await attempt(notes, `putting the restart policy ${policy} back on the source`, () =>
+      l.source.runtime.setRestartPolicy(l.sourceId, policy, { timeout: SHORT_STEP }),
+    );
+  }
   await attempt(notes, 'removing the source checkpoint dir', () =>
     run(
       l.source.shell,
@@ -175,9 +244,20 @@ export async function rollBack(
   return { restoredOnSource, notes };
 }
 
-/** After a verified migration: removes the source container (with its checkpoint dir) and all migration files. */
-export async function cleanUpAfterSuccess(l: Leftovers, targetId: string): Promise<string[]> {
+/**
+ * After a verified migration: puts the source's restart policy on the target copy, removes the source
+ * container (with its checkpoint dir) and all migration files.
+ */
+export async function cleanUpAfterSuccess(
+  l: Leftovers,
+  targetId: string,
+  restartPolicy?: string,
+): Promise<string[]> {
   const notes: string[] = [];
+  if (restartPolicy !== undefined)
+    await attempt(notes, `putting the restart policy ${restartPolicy} on the target`, () =>
+      l.target.runtime.setRestartPolicy(targetId, restartPolicy, { timeout: SHORT_STEP }),
+    );
   await attempt(notes, 'removing the source container', () =>
     l.source.runtime.remove(l.sourceId, { force: true, timeout: SHORT_STEP }),
   );

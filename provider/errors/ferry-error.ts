@@ -146,6 +146,52 @@ export class VerifyFailed extends MigrationError {
   }
 }
 
+/** Measuring the link or the container failed (nothing was stopped). */
+export class MeasureFailed extends MigrationError {
+  constructor(message: string, runningOn: string | undefined, details: FerryErrorDetails = {}) {
+    super('measure', message, runningOn, details);
+  }
+}
+
+/** A pre-copy round failed for a reason other than the policy (the source kept running). */
+export class PrecopyFailed extends MigrationError {
+  constructor(message: string, runningOn: string | undefined, details: FerryErrorDetails = {}) {
+    super('precopy', message, runningOn, details);
+  }
+}
+
+/** A cleanup step after the switchover failed; the container runs where `runningOn` says. */
+export class CleanupFailed extends MigrationError {
+  constructor(message: string, runningOn: string | undefined, details: FerryErrorDetails = {}) {
+    super('cleanup', message, runningOn, details);
+  }
+}
+
+/**
+ * The rollback stopped short of starting the source because the target copy could not be confirmed gone
+ * (its engine did not answer, or the container would not go away): starting the source could make two
+ * live copies. Nothing runs until someone checks. `check` says what to look at, `command` which command
+ * finishes the job once the target answers.
+ */
+export class MigrationFenced extends MigrationError {
+  constructor(
+    phase: MigrationPhase,
+    message: string,
+    /** What the operator must check, in one sentence. */
+    readonly check: string,
+    /** The command that finishes the job (rolls back or finishes) once the check is done. */
+    readonly command: string,
+    details: FerryErrorDetails = {},
+  ) {
+    super(
+      phase,
+      `${message}; fenced: the source was not restarted. Check: ${check}. Then run: ${command}`,
+      undefined,
+      details,
+    );
+  }
+}
+
 /** The migration was stopped by its policy (deadline, stall) before switching over. */
 export class MigrationAborted extends MigrationError {
   constructor(

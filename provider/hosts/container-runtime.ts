@@ -48,7 +48,7 @@ export interface HostConfigSubset {
   readonly cpuShares?: number;
   /** `none`, `host`, `bridge`, a network name, ... */
   readonly networkMode?: string;
-  /** Restart policy name: `no`, `always`, `unless-stopped`, `on-failure`. */
+  /** Restart policy: `no`, `always`, `unless-stopped`, `on-failure` or `on-failure:N`. */
   readonly restartPolicy?: string;
   /** Mounts to create, as `source:target[:ro]` bind strings. */
   readonly binds?: readonly string[];
@@ -172,6 +172,11 @@ export interface ContainerRuntime extends AsyncDisposable {
   start(id: string, opts?: CallOptions & { readonly checkpoint?: string }): Promise<void>;
   /** Stops a container: its stop signal, then SIGKILL after `grace` (seconds, whole, default 10). */
   stop(id: string, grace?: Duration, opts?: CallOptions): Promise<void>;
+  /**
+   * Sets the restart policy of a container (`no`, `always`, `unless-stopped`, `on-failure[:N]`), without
+   * starting or stopping it.
+   */
+  setRestartPolicy(id: string, policy: string, opts?: CallOptions): Promise<void>;
   /** Sends a signal (default `SIGKILL`). */
   kill(id: string, signal?: string, opts?: CallOptions): Promise<void>;
   /** Removes a container; `force` kills it first. Absent containers are not an error. */

@@ -148,6 +148,12 @@ class DockerodeRuntime implements ContainerRuntime {
     ).catch(ifStatus(304, undefined));
   }
 
+  async setRestartPolicy(id: string, policy: string, o?: CallOptions): Promise<void> {
+    await this.call(`POST /containers/${id}/update`, o, (abortSignal) =>
+      this.docker.getContainer(id).update({ RestartPolicy: api.restartPolicyBody(policy), abortSignal }),
+    );
+  }
+
   async kill(id: string, signal = 'SIGKILL', o?: CallOptions): Promise<void> {
     await this.call(`POST /containers/${id}/kill?signal=${signal}`, o, (abortSignal) =>
       this.docker.getContainer(id).kill({ signal, abortSignal }),

@@ -48,7 +48,7 @@ export interface RawInspect {
     NanoCpus?: number;
     CpuShares?: number;
     NetworkMode?: string;
-    RestartPolicy?: { Name?: string };
+    RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
     Binds?: string[] | null;
     Tmpfs?: Record<string, string> | null;
     SecurityOpt?: string[] | null;
@@ -133,7 +133,7 @@ export function toContainerInfo(raw: RawInspect): ContainerInfo {
       nanoCpus: h.NanoCpus || undefined,
       cpuShares: h.CpuShares || undefined,
       networkMode: h.NetworkMode || undefined,
-      restartPolicy: h.RestartPolicy?.Name || undefined,
+      restartPolicy: restartPolicyText(h.RestartPolicy),
       binds: h.Binds ?? undefined,
       tmpfs: h.Tmpfs ?? undefined,
       securityOpt: h.SecurityOpt ?? undefined,
@@ -182,13 +182,32 @@ export function toCreateBody(spec: ContainerSpec): RawCreateBody {
       NanoCpus: h.nanoCpus,
       CpuShares: h.cpuShares,
       NetworkMode: h.networkMode,
-      RestartPolicy: h.restartPolicy ? { Name: h.restartPolicy } : undefined,
+      RestartPolicy: h.restartPolicy ? restartPolicyBody(h.restartPolicy) : undefined,
       Binds: h.binds ? [...h.binds] : undefined,
       Tmpfs: h.tmpfs ? { ...h.tmpfs } : undefined,
       SecurityOpt: h.securityOpt ? [...h.securityOpt] : undefined,
       Init: h.init,
     }),
   });
+}
+
+/**
+ * A restart policy as Ferry writes it, `docker run --restart` style: `no`, `always`, `unless-stopped`,
+ * `on-failure` or `on-failure:N` (N retries). `undefined` for none.
+ */
+export function restartPolicyText(
+  raw: { readonly Name?: string; readonly MaximumRetryCount?: number } | undefined,
+): string | undefined {
+  const name = raw?.Name;
+  if (name === undefined || name === '') return undefined;
+  const n = raw?.MaximumRetryCount ?? 0;
+  return name === 'on-failure' && n > 0 ? `on-failure:${n}` : name;
+}
+
+/** The Engine API body of a restart policy written as {@link restartPolicyText} gives it. */
+export function restartPolicyBody(policy: string): { Name: string; MaximumRetryCount?: number } {
+  const m = /^on-failure:(\d+)$/.exec(policy);
+  return m ? { Name: 'on-failure', MaximumRetryCount: Number(m[1]) } : { Name: policy };
 }
 
 /** List entry -> `ContainerSummary`. */

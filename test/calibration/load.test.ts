@@ -81,7 +81,7 @@ describe('loadCalibrationProfile', () => {
   it('names the file when it is not JSON', async () => {
     const file = write('broken.json', '{ "schema": ');
     await expect(loadCalibrationProfile(file)).rejects.toThrow(
-      `invalid calibration profile ${file}: got "text", expected JSON`,
+      `invalid calibration profile ${file}: got "(not JSON)", expected JSON`,
     );
   });
 
@@ -98,7 +98,7 @@ describe('loadCalibrationProfile', () => {
 
   it('names the file when it cannot be read', async () => {
     await expect(loadCalibrationProfile(path.join(dir, 'missing.json'))).rejects.toThrow(
-      /a readable profile file/,
+      /a readable calibration profile \(no such file\)/,
     );
   });
 });

@@ -175,7 +175,7 @@ describe('ferry calibrate, end to end on files', () => {
   });
 
   it.each([
-    ['not JSON', '{ nope', /invalid migration report .*bad\.json: got "text", expected JSON/],
+    ['not JSON', '{ nope', /invalid migration report .*bad\.json: got "\(not JSON\)", expected JSON/],
     [
       'not a report',
       JSON.stringify({ hello: 1 }),

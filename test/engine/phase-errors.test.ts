@@ -1,8 +1,12 @@
 import { phaseError } from '../../provider/engine/phase-errors';
 import {
   CheckpointFailed,
+  CleanupFailed,
   CommandFailed,
+  MeasureFailed,
   MigrationAborted,
+  MigrationFenced,
+  PrecopyFailed,
   PreflightFailed,
   RestoreFailed,
   TimedOut,
@@ -19,8 +23,9 @@ describe('phaseError', () => {
     ['transfer', cmd, TransferFailed],
     ['restore', new TimedOut('start', 60), RestoreFailed],
     ['verify', new Error('gone'), VerifyFailed],
-    ['precopy', cmd, MigrationAborted],
-    ['measure', cmd, MigrationAborted],
+    ['precopy', cmd, PrecopyFailed],
+    ['measure', cmd, MeasureFailed],
+    ['cleanup', cmd, CleanupFailed],
   ])('wraps a failure in %s', (phase, e, cls) => {
     const w = phaseError(phase, e, 'cluster-a/host-1');
     expect(w).toBeInstanceOf(cls);
@@ -36,6 +41,24 @@ describe('phaseError', () => {
     expect(w).toBeInstanceOf(TransferFailed);
     expect(w.message).toMatch(/^transfer: sending round 2 failed: command failed on root@a:22/);
     expect(w.message).toContain('[notes]');
+  });
+
+  it('keeps a policy abort an abort (with the rollback notes), and a fence as it is', () => {
+    const abort = new MigrationAborted('precopy', 'deadline 10 s reached', 'cluster-a/host-1');
+    const w = phaseError('precopy', abort, 'cluster-a/host-1', ' [rollback notes: x]');
+    expect(w).toBeInstanceOf(MigrationAborted);
+    expect(w.message).toContain('[rollback notes: x]');
+    const fence = new MigrationFenced(
+      'verify',
+      'target engine gone',
+      'is it running',
+      'ferry migrate --recover',
+    );
+    expect(phaseError('verify', fence, 'cluster-a/host-1')).toBe(fence);
+    expect(fence.runningOn).toBeUndefined();
+    expect(fence.message).toMatch(
+      /fenced: the source was not restarted\. Check: is it running\. Then run: ferry migrate --recover/,
+    );
   });
 
   it('says nothing about where it runs when that is unknown', () => {

@@ -59,7 +59,7 @@ describe('planInputs', () => {
 });
 
 /**
- * Calibration of ENGINE_COSTS (docs/model.md, "Calibration (this machine)"): every migration of the current
+ * Calibration of ENGINE_COSTS (docs/model.md, "Calibration": the default profile): every migration of the current
  * engine whose downtime was measured on the test bed (50 ms RTT, 100 Mbit/s, dirtier workload, 1 process,
  * pages-by-reference restore), replayed through the planner from the inputs the engine planned with (RTT,
  * probe rate, M and D exactly as its `plan:` log line gives them, no root fs diff) and with the number of

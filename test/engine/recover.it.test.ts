@@ -43,9 +43,17 @@ afterAll(async () => {
 });
 
 /** Polls the journal dir until some journal reaches `state`; resolves its id. */
-async function journalReaches(dir: string, state: string, limitMs: number): Promise<string> {
+async function journalReaches(
+  dir: string,
+  state: string,
+  limitMs: number,
+  exitCode: () => number | null | undefined,
+): Promise<string> {
   const store = fileJournalStore(dir);
   for (const until = Date.now() + limitMs; Date.now() < until;) {
+    const code = exitCode();
+    if (code !== undefined)
+      throw new Error(`ferry migrate exited (code ${code}) before a journal reached ${state}`);
     const j = (await store.list().catch(() => [])).find((x) => x.state === state);
     if (j) return j.migrationId;
     await sleep(20);
@@ -57,13 +65,12 @@ it('a migration killed after the final checkpoint is rolled back by recover', as
   await startDirtier(h.ha, NAME, ['--mib', '32', '--dirty-mib-s', '2', '--tick-ms', '100']);
   await sleep(1500);
   const before = await ticks(h.ha, NAME);
-  const cli = path.join(__dirname, '../../provider/cli/main.ts');
+  // the ferry command as users run it (dist/ when built, else the sources through ts-node)
+  const ferry = path.join(__dirname, '../../bin/ferry');
   const child = spawn(
     process.execPath,
     [
-      '-r',
-      'ts-node/register/transpile-only',
-      cli,
+      ferry,
       'migrate',
       NAME,
       '--from',
@@ -72,12 +79,20 @@ it('a migration killed after the final checkpoint is rolled back by recover', as
       'cluster-b',
       '--strategy',
       'stop-and-copy',
+      '--clusters-file',
+      bed.paths.clustersFile,
     ],
     { env: { ...process.env, HOME: home }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', (code) => {
+      exitCode = code;
+      resolve();
+    }),
+  );
   const dir = path.join(home, '.ferry', 'journal');
-  const id = await journalReaches(dir, 'frozen', 120_000);
+  const id = await journalReaches(dir, 'frozen', 120_000, () => exitCode);
   child.kill('SIGKILL');
   await exited;
   expect((await h.ha.runtime.inspect(NAME))?.state).not.toBe('running');

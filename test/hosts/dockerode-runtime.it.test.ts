@@ -146,6 +146,18 @@ describeIntegration(
       await expect(host.runtime.inspect('ferry-hosttest-absent')).resolves.toBeUndefined();
     });
 
+    it('sets a restart policy on a running container, and reads it back', async () => {
+      for (const policy of ['on-failure:4', 'always', 'no']) {
+        await host.runtime.setRestartPolicy('ferry-hosttest-app', policy);
+        const info = await host.runtime.inspect('ferry-hosttest-app');
+        expect(info!.spec.hostConfig?.restartPolicy).toBe(policy);
+        expect(info!.state).toBe('running');
+      }
+      await expect(host.runtime.setRestartPolicy('ferry-hosttest-app', 'sometimes')).rejects.toThrow(
+        /400|invalid restart policy/i,
+      );
+    });
+
     it('reads logs (stdout and stderr, tail)', async () => {
       await until('logs', async () => (await host.runtime.logs('ferry-hosttest-app')).includes('hello err'));
       const logs = await host.runtime.logs('ferry-hosttest-app');

@@ -2,6 +2,8 @@ import {
   labelFilters,
   parentDir,
   parseLoadOutput,
+  restartPolicyBody,
+  restartPolicyText,
   toContainerInfo,
   toCreateBody,
   toEngineVersion,
@@ -167,5 +169,25 @@ describe('small mappings', () => {
       '/a',
       '/',
     ]);
+  });
+});
+
+describe('restart policies', () => {
+  it.each<[{ Name?: string; MaximumRetryCount?: number } | undefined, string | undefined]>([
+    [undefined, undefined],
+    [{ Name: '' }, undefined],
+    [{ Name: 'no' }, 'no'],
+    [{ Name: 'always', MaximumRetryCount: 0 }, 'always'],
+    [{ Name: 'unless-stopped' }, 'unless-stopped'],
+    [{ Name: 'on-failure', MaximumRetryCount: 0 }, 'on-failure'],
+    [{ Name: 'on-failure', MaximumRetryCount: 5 }, 'on-failure:5'],
+  ])('%j reads as %s, and writes back the same', (raw, text) => {
+    expect(restartPolicyText(raw)).toBe(text);
+    if (text !== undefined) expect(restartPolicyText(restartPolicyBody(text))).toBe(text);
+  });
+
+  it('writes on-failure:N with its retry count', () => {
+    expect(restartPolicyBody('on-failure:3')).toEqual({ Name: 'on-failure', MaximumRetryCount: 3 });
+    expect(restartPolicyBody('always')).toEqual({ Name: 'always' });
   });
 });
