@@ -1,39 +1,38 @@
 /**
  * The migration journal: one JSON document per migration on the controlling machine, rewritten at every
  * state transition, so that a Ferry process killed mid-migration can find out on its next run where the
- * container is and finish or roll back (`recover`). The transition function is pure.
+ * container is and finish or roll back (`recover`). This module is the pure state machine; the stored shape
+ * and its schema are in `journal-schema.ts`, the stores in `journal-store.ts`, ownership and leases in
+ * `journal-lease.ts` (all re-exported here).
  */
-import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { HostConfig } from '../config/clusters';
 import { InvalidInput } from '../errors';
+import {
+  JOURNAL_SCHEMA,
+  JOURNAL_STATES,
+  isTerminal,
+  withoutSecrets,
+  type JournalState,
+} from './journal-schema';
+import type { JournalLease, JournalOwner } from './journal-lease';
 
-/** Identifies the shape of a stored journal. */
-export const JOURNAL_SCHEMA = 'ferry.migration-journal/v1';
-
-/**
- * States of a migration, in order; `rolled-back`, `done` and `failed` are terminal.
- * - `started`: nothing touched yet. `prepared`: migration dirs, key and receiver in place.
- * - `copying`: pre-copy rounds (the source runs). `target-created`: the target container exists, not started.
- * - `frozen`: the final checkpoint stopped the source; its images are in the source's checkpoint dir.
- * - `restoring`: the target engine is restoring. `target-running`: it runs. `verified`: it passed verification.
- * - `done`: the source container was removed. `rolling-back` / `rolled-back`: back on the source.
- * - `failed`: the rollback itself failed: needs a person (the journal says what is where).
- */
-export type JournalState =
-  | 'started'
-  | 'prepared'
-  | 'copying'
-  | 'target-created'
-  | 'frozen'
-  | 'restoring'
-  | 'target-running'
-  | 'verified'
-  | 'done'
-  | 'rolling-back'
-  | 'rolled-back'
-  | 'failed';
+export {
+  HOST_SECRET_FIELDS,
+  JOURNAL_SCHEMA,
+  JOURNAL_SCHEMA_V1,
+  JOURNAL_STATES,
+  MIGRATION_ID_PATTERN,
+  cleanupStepSchema,
+  isTerminal,
+  journalToJson,
+  parseJournal,
+  storedJournalSchema,
+  withoutSecrets,
+  type JournalParse,
+  type JournalState,
+} from './journal-schema';
+export * from './journal-store';
+export * from './journal-lease';
 
 /** A host as recorded in the journal: its cluster and its configuration without secrets. */
 export interface JournalHost {
@@ -53,11 +52,47 @@ export interface JournalEntry {
   readonly note?: string;
 }
 
-/** The journal of one migration. */
+/** Which end of the migration a cleanup step runs on. */
+export type CleanupHost = 'source' | 'target';
+
+/** A cleanup step that was not done (yet): a later recovery must retry it. */
+export type CleanupStep =
+  /** Stop the SSH control master listening on `socket` (a path on the machine running Ferry). */
+  | { readonly kind: 'control-master'; readonly socket: string }
+  /** Remove the per-migration key line of `migrationId` from the target's authorized_keys `file`. */
+  | {
+      readonly kind: 'key-line';
+      readonly host: 'target';
+      readonly file: string;
+      readonly migrationId: string;
+    }
+  /** Remove directory `path` on `host`; `path` must lie under `root` (the host's work dir or data root). */
+  | { readonly kind: 'remove-dir'; readonly host: CleanupHost; readonly root: string; readonly path: string }
+  /** Remove the container with full id `id` on `host`. */
+  | { readonly kind: 'remove-container'; readonly host: CleanupHost; readonly id: string }
+  /** Put restart policy `policy` (e.g. `unless-stopped`) back on container `containerId` on `host`. */
+  | {
+      readonly kind: 'restart-policy';
+      readonly host: CleanupHost;
+      readonly containerId: string;
+      readonly policy: string;
+    };
+
+/** Why a journal is `fenced`, what a person must check, and which command finishes the job. */
+export interface JournalFence {
+  /** Why the migration stopped here, e.g. `target host unreachable: cannot confirm its copy is gone`. */
+  readonly reason: string;
+  /** What to check, e.g. `that container <id> on cluster-b/host-1 is removed`. */
+  readonly check: string;
+  /** The command that finishes the job once checked, e.g. `ferry migrate --recover`. */
+  readonly command: string;
+}
+
+/** The journal of one migration (v2; fields marked optional may be absent in journals upgraded from v1). */
 export interface Journal {
-  /** Always {@link JOURNAL_SCHEMA}. */
+  /** Always {@link JOURNAL_SCHEMA} in memory (v1 files are upgraded on load). */
   readonly schema: typeof JOURNAL_SCHEMA;
-  /** Migration id. */
+  /** Migration id (see {@link MIGRATION_ID_PATTERN}). */
   readonly migrationId: string;
   /** Container name on the source. */
   readonly containerName: string;
@@ -79,6 +114,16 @@ export interface Journal {
   readonly authorizedKeysFile?: string;
   /** pagedelta on the source, to complete a tracked final dump before a restore there (absent in old journals). */
   readonly sourcePagedelta?: string;
+  /** The source container's original restart policy (e.g. `always`), so that it can be put back. */
+  readonly restartPolicy?: string;
+  /** The process driving the migration (absent in v1 journals). */
+  readonly owner?: JournalOwner;
+  /** The owner's claim (absent: anyone may recover the journal once it is not terminal). */
+  readonly lease?: JournalLease;
+  /** Cleanup steps still to do, oldest first (absent: none). */
+  readonly pendingCleanup?: readonly CleanupStep[];
+  /** Set while the state is `fenced`: what a person must check. */
+  readonly fence?: JournalFence;
   /** Current state. */
   readonly state: JournalState;
   /** All transitions, oldest first. */
@@ -97,7 +142,11 @@ export type JournalEvent =
   | { readonly kind: 'done' }
   | { readonly kind: 'rolling-back'; readonly note: string }
   | { readonly kind: 'rolled-back' }
+  | { readonly kind: 'fenced'; readonly fence: JournalFence }
   | { readonly kind: 'failed'; readonly note: string };
+
+/** Every state that is not terminal: a `fenced` or a `failed` may be entered from any of them. */
+const UNFINISHED: readonly JournalState[] = JOURNAL_STATES.filter((s) => !isTerminal(s));
 
 /** States from which each state may be entered. */
 const ALLOWED_FROM: Readonly<Record<JournalState, readonly JournalState[]>> = {
@@ -107,9 +156,11 @@ const ALLOWED_FROM: Readonly<Record<JournalState, readonly JournalState[]>> = {
   'target-created': ['prepared', 'copying'],
   frozen: ['target-created'],
   restoring: ['frozen'],
-  'target-running': ['restoring'],
-  verified: ['target-running'],
+  // from fenced: a later recovery found the target running (and verifies it next, or did already)
+  'target-running': ['restoring', 'fenced'],
+  verified: ['target-running', 'fenced'],
   done: ['verified'],
+  // from fenced: a later recovery confirmed the target copy gone
   'rolling-back': [
     'started',
     'prepared',
@@ -119,41 +170,31 @@ const ALLOWED_FROM: Readonly<Record<JournalState, readonly JournalState[]>> = {
     'restoring',
     'target-running',
     'rolling-back',
+    'fenced',
   ],
   'rolled-back': ['rolling-back'],
-  failed: [
-    'started',
-    'prepared',
-    'copying',
-    'target-created',
-    'frozen',
-    'restoring',
-    'target-running',
-    'verified',
-    'rolling-back',
-  ],
+  fenced: UNFINISHED,
+  failed: UNFINISHED,
 };
 
-/** True for states after which nothing is left to do (`done`, `rolled-back`) or a person must act (`failed`). */
-export function isTerminal(state: JournalState): boolean {
-  return state === 'done' || state === 'rolled-back' || state === 'failed';
+/** Whether a journal in state `from` may enter state `to` (the table {@link transition} enforces). Pure. */
+export function canTransition(from: JournalState, to: JournalState): boolean {
+  return ALLOWED_FROM[to].includes(from);
 }
 
-/** A new journal in state `started`. */
+/**
+ * A new journal in state `started`, host secrets stripped. Owner, lease, pending cleanup and the restart
+ * policy are taken from `init` when given.
+ */
 export function newJournal(
-  init: Omit<Journal, 'schema' | 'state' | 'history' | 'targetContainerId'>,
+  init: Omit<Journal, 'schema' | 'state' | 'history' | 'targetContainerId' | 'fence'>,
   at: Date,
 ): Journal {
-  const strip = (h: JournalHost): JournalHost => {
-    const host = { ...h.host };
-    delete (host as { privateKey?: string }).privateKey;
-    return { cluster: h.cluster, host };
-  };
   return {
     schema: JOURNAL_SCHEMA,
     ...init,
-    source: strip(init.source),
-    target: strip(init.target),
+    source: { cluster: init.source.cluster, host: withoutSecrets(init.source.host) },
+    target: { cluster: init.target.cluster, host: withoutSecrets(init.target.host) },
     state: 'started',
     history: [{ state: 'started', at: at.toISOString() }],
   };
@@ -161,94 +202,53 @@ export function newJournal(
 
 /**
  * Applies `event` to `journal` (pure): returns the journal in the new state with the transition recorded.
+ * A `fenced` event sets `fence` (its reason is the history note); every other transition drops it.
  * @throws InvalidInput when the transition is not allowed from the current state.
  */
 export function transition(journal: Journal, event: JournalEvent, at: Date): Journal {
   const next: JournalState = event.kind;
-  if (!ALLOWED_FROM[next].includes(journal.state)) {
+  if (!canTransition(journal.state, next)) {
     throw new InvalidInput(
       'journal transition',
       `${journal.state} -> ${next}`,
       `a transition into ${next} from ${ALLOWED_FROM[next].join(', ') || 'nowhere'}`,
     );
   }
-  const note = 'note' in event ? event.note : undefined;
+  const note = event.kind === 'fenced' ? event.fence.reason : 'note' in event ? event.note : undefined;
   const entry: JournalEntry = { state: next, at: at.toISOString(), ...(note !== undefined ? { note } : {}) };
   return {
-    ...journal,
+    ...withoutFence(journal),
     ...(event.kind === 'target-created' ? { targetContainerId: event.targetContainerId } : {}),
+    ...(event.kind === 'fenced' ? { fence: event.fence } : {}),
     state: next,
     history: [...journal.history, entry],
   };
 }
 
-/** Where journals are kept. */
-export interface JournalStore {
-  /** Writes the journal (replacing the previous version of the same migration id). */
-  save(journal: Journal): Promise<void>;
-  /** The journal of a migration, or `undefined`. */
-  load(migrationId: string): Promise<Journal | undefined>;
-  /** All journals. */
-  list(): Promise<Journal[]>;
+function withoutFence(journal: Journal): Journal {
+  if (journal.fence === undefined) return journal;
+  const out = { ...journal };
+  delete out.fence;
+  return out;
 }
 
-/** The default journal directory: `~/.ferry/journal`. */
-export function defaultJournalDir(): string {
-  return path.join(os.homedir(), '.ferry', 'journal');
+/** Whether two cleanup steps are the same step (same kind and same fields). Pure. */
+export function sameCleanupStep(a: CleanupStep, b: CleanupStep): boolean {
+  const ea = Object.entries(a);
+  const eb = new Map<string, unknown>(Object.entries(b));
+  return ea.length === eb.size && ea.every(([k, v]) => eb.has(k) && eb.get(k) === v);
 }
 
-/** A journal store of JSON files `<dir>/<migrationId>.json`, written atomically (temp file + rename). */
-export function fileJournalStore(dir: string = defaultJournalDir()): JournalStore {
-  const file = (id: string): string => {
-    if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) throw new InvalidInput('migrationId', id, 'letters, digits and -');
-    return path.join(dir, `${id}.json`);
-  };
-  return {
-    async save(journal) {
-      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-      const target = file(journal.migrationId);
-      const tmp = `${target}.tmp-${process.pid}`;
-      await fs.writeFile(tmp, `${JSON.stringify(journal, null, 2)}\n`, { mode: 0o600 });
-      await fs.rename(tmp, target);
-    },
-    async load(id) {
-      try {
-        return JSON.parse(await fs.readFile(file(id), 'utf8')) as Journal;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw e;
-      }
-    },
-    async list() {
-      let names: string[];
-      try {
-        names = await fs.readdir(dir);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-        throw e;
-      }
-      const out: Journal[] = [];
-      for (const n of names.filter((x) => x.endsWith('.json')).sort()) {
-        out.push(JSON.parse(await fs.readFile(path.join(dir, n), 'utf8')) as Journal);
-      }
-      return out;
-    },
-  };
+/** `journal` with `step` added to the end of `pendingCleanup` (unchanged when already there). Pure. */
+export function addPendingCleanup(journal: Journal, step: CleanupStep): Journal {
+  const pending = journal.pendingCleanup ?? [];
+  if (pending.some((s) => sameCleanupStep(s, step))) return journal;
+  return { ...journal, pendingCleanup: [...pending, step] };
 }
 
-/** A journal store in memory (tests, and callers that do not want files). */
-export function memoryJournalStore(): JournalStore & { readonly journals: Map<string, Journal> } {
-  const journals = new Map<string, Journal>();
-  return {
-    journals,
-    async save(j) {
-      journals.set(j.migrationId, j);
-    },
-    async load(id) {
-      return journals.get(id);
-    },
-    async list() {
-      return [...journals.values()];
-    },
-  };
+/** `journal` without `step` (compared by {@link sameCleanupStep}) in `pendingCleanup`. Pure. */
+export function removePendingCleanup(journal: Journal, step: CleanupStep): Journal {
+  const pending = journal.pendingCleanup ?? [];
+  if (!pending.some((s) => sameCleanupStep(s, step))) return journal;
+  return { ...journal, pendingCleanup: pending.filter((s) => !sameCleanupStep(s, step)) };
 }

@@ -38,12 +38,20 @@ function journalIn(state: JournalState): Journal {
   return { ...j, state };
 }
 
+const fence = {
+  reason: 'target unreachable',
+  check: 'that w1 is gone on cluster-b',
+  command: 'ferry migrate --recover',
+};
+
 const ev = (kind: JournalState): JournalEvent =>
   kind === 'target-created'
     ? { kind, targetContainerId: 'b'.repeat(64) }
     : kind === 'rolling-back' || kind === 'failed'
       ? { kind, note: 'why' }
-      : ({ kind } as JournalEvent);
+      : kind === 'fenced'
+        ? { kind, fence }
+        : ({ kind } as JournalEvent);
 
 describe('journal transitions', () => {
   it.each<[JournalState, JournalState]>([
@@ -62,6 +70,17 @@ describe('journal transitions', () => {
     ['rolling-back', 'rolled-back'],
     ['rolling-back', 'failed'],
     ['verified', 'failed'],
+    ['started', 'fenced'],
+    ['copying', 'fenced'],
+    ['frozen', 'fenced'],
+    ['restoring', 'fenced'],
+    ['verified', 'fenced'],
+    ['rolling-back', 'fenced'],
+    ['fenced', 'fenced'],
+    ['fenced', 'rolling-back'],
+    ['fenced', 'target-running'],
+    ['fenced', 'verified'],
+    ['fenced', 'failed'],
   ])('%s -> %s is allowed', (from, to) => {
     const j = transition(journalIn(from), ev(to), at);
     expect(j.state).toBe(to);
@@ -76,6 +95,13 @@ describe('journal transitions', () => {
     ['done', 'rolling-back'],
     ['rolled-back', 'prepared'],
     ['frozen', 'target-running'],
+    ['done', 'fenced'],
+    ['rolled-back', 'fenced'],
+    ['failed', 'fenced'],
+    ['fenced', 'done'],
+    ['fenced', 'rolled-back'],
+    ['fenced', 'restoring'],
+    ['fenced', 'prepared'],
   ])('%s -> %s is refused', (from, to) => {
     expect(() => transition(journalIn(from), ev(to), at)).toThrow(InvalidInput);
   });
@@ -85,6 +111,16 @@ describe('journal transitions', () => {
     expect(j.targetContainerId).toBe('b'.repeat(64));
     const r = transition(j, { kind: 'rolling-back', note: 'link cut' }, at);
     expect(r.history[r.history.length - 1]?.note).toBe('link cut');
+  });
+
+  it('a fenced journal says what to check until it moves on', () => {
+    const f = transition(journalIn('frozen'), ev('fenced'), at);
+    expect(f.fence).toEqual(fence);
+    expect(f.history[f.history.length - 1]?.note).toBe('target unreachable');
+    const r = transition(f, ev('rolling-back'), at);
+    expect(r.fence).toBeUndefined();
+    expect('fence' in r).toBe(false);
+    expect(r.state).toBe('rolling-back');
   });
 
   it('never stores a private key', () => {
@@ -99,6 +135,8 @@ describe('journal transitions', () => {
     ['failed', true],
     ['frozen', false],
     ['started', false],
+    ['fenced', false],
+    ['rolling-back', false],
   ])('isTerminal(%s) = %s', (s, t) => expect(isTerminal(s)).toBe(t));
 
   it('memory store keeps the latest version', async () => {
