@@ -112,8 +112,11 @@ export async function containersInState(
     }));
 }
 
-/** The raw text of the stack's state file(s) in the local backend (secrets stay encrypted there). */
-export function stateFileText(project: TestProject): string {
+/**
+ * The raw text of the stack's state file(s) in the local backend (secrets stay encrypted there): the backend
+ * is `<dir>/state`, as {@link createTestProject} and `pulumiEnv(<dir>/state)` make it.
+ */
+export function stateFileText(project: Pick<TestProject, 'dir'>): string {
   const root = path.join(project.dir, 'state', '.pulumi', 'stacks');
   const files = (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.json'));
   if (files.length === 0) throw new Error(`no state file under ${root}`);
