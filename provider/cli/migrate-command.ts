@@ -12,7 +12,7 @@ import { fileJournalStore } from '../engine/journal';
 import { migrate } from '../engine/migrate';
 import { recover } from '../engine/recover';
 import { reportToMarkdown } from '../engine/report';
-import { resolveHostRef } from '../engine/host-ref';
+import { hostResolver, resolveHostRef } from '../engine/host-ref';
 import {
   systemClock,
   type MigrationDeps,
@@ -74,9 +74,20 @@ export async function migrateCommand(argv: readonly string[], context: CliContex
     journal: fileJournalStore(),
   };
   if (values.recover) {
-    const results = await recover(deps);
-    for (const r of results) process.stdout.write(`${r.migrationId}: ${r.action} (${r.reason})\n`);
-    return 0;
+    // credentials come from the clusters file when there is one (journals hold none)
+    const file = values['clusters-file'] ?? context.defaultClustersFile;
+    const results = await recover(deps, {
+      ...(file !== undefined ? { resolveHost: hostResolver(readClustersFile(file)) } : {}),
+    });
+    for (const r of results)
+      process.stdout.write(`${r.migrationId}: ${r.action}${r.state ? ` -> ${r.state}` : ''} (${r.reason})\n`);
+    if (results.length === 0) process.stdout.write('nothing to recover\n');
+    // exit 1 while something still needs a person or a later run
+    return results.some(
+      (r) => ['wait', 'manual', 'skip'].includes(r.action) || r.state === 'fenced' || r.state === 'failed',
+    )
+      ? 1
+      : 0;
   }
   const container = positionals[0];
   if (

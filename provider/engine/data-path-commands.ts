@@ -151,13 +151,19 @@ export function appendAuthorizedKeyArgv(file: string, line: string): string[] {
   ];
 }
 
-/** Removes every line containing `marker` from the authorized_keys file `file`, keeping the file itself. */
+/**
+ * Removes every line containing `marker` from the authorized_keys file `file`, atomically: the other lines
+ * go to a new file beside it (a unique name, the old file's mode), which then replaces it with `mv`. A
+ * failed write leaves the old file whole; grep's exit 1 (no line left) is not a failure, 2 is.
+ */
 export function removeAuthorizedKeyArgv(file: string, marker: string): string[] {
   plainWord('marker', marker);
   return [
     'sh',
     '-c',
-    'cd && [ ! -f "$1" ] || { grep -v -F -- "$2" "$1" > "$1.ferry-tmp" || true; cat "$1.ferry-tmp" > "$1"; rm -f "$1.ferry-tmp"; }',
+    'cd && [ -f "$1" ] || exit 0; grep -q -F -- "$2" "$1" || exit 0; ' +
+      't=$(mktemp "$1.ferry-XXXXXXXX") || exit 1; ' +
+      '{ grep -v -F -- "$2" "$1" > "$t"; [ $? -le 1 ]; } && chmod --reference="$1" "$t" && mv -f -- "$t" "$1" || { rm -f -- "$t"; exit 1; }',
     'sh',
     keysFile(file),
     marker,

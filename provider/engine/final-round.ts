@@ -88,8 +88,6 @@ export interface FinalRoundInput {
   readonly bandwidth: BytesPerSecond;
   /** RTT, seconds. */
   readonly rtt: Duration;
-  /** Called right after the source stopped (journal: `frozen`). */
-  readonly onFrozen: () => Promise<void>;
   /** Clock. */
   readonly clock: Clock;
   /** Test hooks. */
@@ -112,8 +110,22 @@ export interface FinalRoundResult {
   readonly rootfs: RootfsResult;
 }
 
-/** Runs the final round. Throws CheckpointFailed / TransferFailed (the caller rolls back). */
-export async function finalRound(i: FinalRoundInput): Promise<FinalRoundResult> {
+/** The final checkpoint, done: the source is stopped and its images are in its own checkpoint dir. */
+export interface FinalCheckpoint {
+  /** The final images on the source. */
+  readonly sourceImageDir: string;
+  /** The round number of the final round. */
+  readonly index: number;
+  /** Whether the dump was made against a tracked pre-copy chain. */
+  readonly tracked: boolean;
+  /** Clock reading when the freeze began. */
+  readonly frozenAt: Duration;
+  /** The checkpoint's freeze, seconds. */
+  readonly freeze: Duration;
+}
+
+/** The final checkpoint, WITHOUT `--leave-running`: the container stops. @throws CheckpointFailed. */
+export async function finalCheckpoint(i: FinalRoundInput): Promise<FinalCheckpoint> {
   const sourceImageDir = dockerCheckpointDir(
     i.source.config.dockerDataRoot ?? DEFAULT_DOCKER_DATA_ROOT,
     i.container.id,
@@ -133,27 +145,33 @@ export async function finalRound(i: FinalRoundInput): Promise<FinalRoundResult> 
     i.sourceLabel,
     tracked ? { parentPath: parentPathFor(sourceImageDir, i.last.dir) } : {},
   );
-  await i.onFrozen();
+  return { sourceImageDir, index, tracked, frozenAt: c.startedAt, freeze: c.freeze };
+}
+
+/**
+ * The rest of the final round, the container running nowhere: the last delta and the root file-system
+ * changes go to the target, in parallel. @throws TransferFailed (the caller rolls back).
+ */
+export async function finalTransfer(i: FinalRoundInput, c: FinalCheckpoint): Promise<FinalRoundResult> {
   await i.hooks?.beforeFinalTransfer?.();
-  // from here the container runs nowhere: a failure is rolled back by restoring it on the source
   const d = await diff(
     i.source.shell,
     i.pagedelta,
     i.last?.dir,
-    sourceImageDir,
+    c.sourceImageDir,
     `${i.sourceDir}/delta-final`,
     i.memory,
     i.clock,
-    { tracked },
+    { tracked: c.tracked },
   );
   const [sent, rootfs] = await Promise.all([
-    sendDelta(i.source.shell, i.path, d, index, i.last === undefined, i.bandwidth, i.rtt, undefined),
+    sendDelta(i.source.shell, i.path, d, c.index, i.last === undefined, i.bandwidth, i.rtt, undefined),
     transferRootfs(i.source, i.container.id, i.target, i.targetId, i.clock, undefined),
   ]);
-  const duration = seconds(i.clock.now() - c.startedAt);
+  const duration = seconds(i.clock.now() - c.frozenAt);
   return {
     round: {
-      index,
+      index: c.index,
       kind: 'final',
       pagesTotal: d.summary.pagesTotal,
       pagesSent: d.summary.pagesSent,
@@ -164,9 +182,21 @@ export async function finalRound(i: FinalRoundInput): Promise<FinalRoundResult> 
       transferTime: sent.duration,
       duration,
     },
-    frozenAt: c.startedAt,
-    sourceImageDir,
-    targetImageDir: targetRoundDir(i.targetDir, index),
+    frozenAt: c.frozenAt,
+    sourceImageDir: c.sourceImageDir,
+    targetImageDir: targetRoundDir(i.targetDir, c.index),
     rootfs,
   };
+}
+
+/**
+ * Runs the final round: {@link finalCheckpoint}, `onFrozen`, then {@link finalTransfer}.
+ * Throws CheckpointFailed / TransferFailed (the caller rolls back).
+ */
+export async function finalRound(
+  i: FinalRoundInput & { readonly onFrozen: () => Promise<void> },
+): Promise<FinalRoundResult> {
+  const c = await finalCheckpoint(i);
+  await i.onFrozen();
+  return finalTransfer(i, c);
 }

@@ -1,5 +1,5 @@
 /** Resolving `cluster[/host]` against a ClustersFile (pure). */
-import type { ClustersFile } from '../config/clusters';
+import type { ClustersFile, HostConfig } from '../config/clusters';
 import { InvalidInput } from '../errors';
 import type { HostRef } from './types';
 
@@ -23,4 +23,12 @@ export function resolveHostRef(file: ClustersFile, spec: string, field = 'host')
     );
   }
   return { cluster: cluster.name, host };
+}
+
+/**
+ * A resolver of journal hosts from a clusters file (for `recover`): the host named `host` in cluster
+ * `cluster`, or `undefined` when the file does not have it.
+ */
+export function hostResolver(file: ClustersFile): (cluster: string, host: string) => HostConfig | undefined {
+  return (cluster, host) => file.clusters.find((c) => c.name === cluster)?.hosts.find((h) => h.name === host);
 }

@@ -149,7 +149,11 @@ const v1Journal = z.strictObject({
 export const cleanupStepSchema = z.discriminatedUnion(
   'kind',
   [
-    z.strictObject({ kind: z.literal('control-master'), socket: text('the control socket path') }),
+    z.strictObject({
+      kind: z.literal('control-master'),
+      host: z.literal('source', { error: 'expected "source"' }),
+      socket: text('the control socket path'),
+    }),
     z.strictObject({
       kind: z.literal('key-line'),
       host: z.literal('target', { error: 'expected "target"' }),
@@ -164,6 +168,11 @@ export const cleanupStepSchema = z.discriminatedUnion(
     }),
     z.strictObject({ kind: z.literal('remove-container'), host: side, id: text('the container id') }),
     z.strictObject({
+      kind: z.literal('ctrd-copies'),
+      host: side,
+      checkpointName: text('the checkpoint name'),
+    }),
+    z.strictObject({
       kind: z.literal('restart-policy'),
       host: side,
       containerId: text('the container id'),
@@ -172,7 +181,7 @@ export const cleanupStepSchema = z.discriminatedUnion(
   ],
   {
     error:
-      'expected a cleanup step: control-master, key-line, remove-dir, remove-container or restart-policy',
+      'expected a cleanup step: control-master, key-line, remove-dir, remove-container, ctrd-copies or restart-policy',
   },
 );
 

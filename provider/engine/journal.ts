@@ -57,8 +57,8 @@ export type CleanupHost = 'source' | 'target';
 
 /** A cleanup step that was not done (yet): a later recovery must retry it. */
 export type CleanupStep =
-  /** Stop the SSH control master listening on `socket` (a path on the machine running Ferry). */
-  | { readonly kind: 'control-master'; readonly socket: string }
+  /** Stop the SSH control master of the direct path listening on `socket` (a path on the source host). */
+  | { readonly kind: 'control-master'; readonly host: 'source'; readonly socket: string }
   /** Remove the per-migration key line of `migrationId` from the target's authorized_keys `file`. */
   | {
       readonly kind: 'key-line';
@@ -70,6 +70,8 @@ export type CleanupStep =
   | { readonly kind: 'remove-dir'; readonly host: CleanupHost; readonly root: string; readonly path: string }
   /** Remove the container with full id `id` on `host`. */
   | { readonly kind: 'remove-container'; readonly host: CleanupHost; readonly id: string }
+  /** Remove containerd's copies (`/tmp/ctrd-checkpoint*`) of checkpoint `checkpointName` on `host`. */
+  | { readonly kind: 'ctrd-copies'; readonly host: CleanupHost; readonly checkpointName: string }
   /** Put restart policy `policy` (e.g. `unless-stopped`) back on container `containerId` on `host`. */
   | {
       readonly kind: 'restart-policy';

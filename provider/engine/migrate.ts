@@ -1,26 +1,33 @@
 /**
- * The orchestrator: `preflight -> measure -> pre-copy rounds -> final checkpoint -> transfer -> restore ->
- * verify -> cleanup`, with a journal entry at every state change and a rollback to the source on any failure
- * before the target is verified. At no time do two copies run: the source is stopped by the final
- * checkpoint before the target starts.
+ * The orchestrator: preflight (nothing touched), then the migration state machine over the journal:
+ * `started -> prepared -> copying -> target-created -> frozen -> restoring -> target-running -> verified ->
+ * done`, or from any state before `verified`, `rolling-back -> rolled-back | fenced | failed`. Every state
+ * change is written to the journal before the next step; the journal's state is the one record of where the
+ * migration stands, and a recovery (`recover`) resumes the same machine from it. At no time do two copies
+ * run: the source is stopped by the final checkpoint before the target starts, and a rollback starts the
+ * source again only when the target copy is known to be gone.
  */
 import { randomBytes } from 'node:crypto';
 import { MigrationFenced, type MigrationPhase } from '../errors';
-import { bytes, seconds, type Bytes } from '../units';
-import { DEFAULT_AUTHORIZED_KEYS, setUpDataPath, type DataPath } from './data-path';
-import { createTarget, fencedRestartPolicy, finalRound, type FinalRoundResult } from './final-round';
-import { newJournal, transition, type Journal, type JournalEvent } from './journal';
-import { describeImageTransfer, sendImage, type ImageTransferResult } from './image-transfer';
+import { seconds } from '../units';
+import { buildReport } from './build-report';
+import { DEFAULT_AUTHORIZED_KEYS } from './data-path';
+import { currentOwner, newJournal, withOwner } from './journal';
+import { BACK_HANDLERS, failedNotes } from './machine/back';
+import { initialMemory, LIVE_HANDLERS, type LiveContext } from './machine/live';
+import { errorLine } from './machine/phases';
+import { runMachine, type MachineRun } from './machine/run';
+import { journalWriter, type JournalWriter } from './machine/writer';
 import { phaseError } from './phase-errors';
-import { precopy, type PrecopyResult } from './precopy';
 import { preflight, type PreflightResult } from './preflight';
-import { prepare, type Preparation } from './prepare';
 import type { MigrationReport } from './report';
-import { restoreOnTarget, type RestoreResult } from './restore';
-import { cleanUpAfterSuccess, rollBack, type Leftovers } from './rollback';
 import { hostLabel, type MigrationDeps, type MigrationRequest } from './types';
-import { SHORT_STEP } from './timeouts';
-import { verifyTarget, type VerifyResult } from './verify';
+
+/** How often a running migration renews its journal's lease, milliseconds (the lease lasts 60 s). */
+const LEASE_RENEW_MS = 20_000;
+
+/** The command that finishes a fenced migration from the CLI. */
+export const RECOVER_COMMAND = 'ferry migrate --recover --clusters-file <your clusters file>';
 
 /** ` [label: a; b]`, or nothing when there is no note. */
 function notesText(notes: readonly string[], label = 'notes'): string {
@@ -36,9 +43,11 @@ export function newMigrationId(now: Date): string {
 /**
  * Migrates `req.container` from `req.source` to `req.target`.
  * @returns the report (plan beside measurements).
- * @throws a `MigrationError` (PreflightFailed, CheckpointFailed, TransferFailed, RestoreFailed, VerifyFailed,
- *   MigrationAborted) naming the phase, the cause and where the container runs; HostUnreachable when a host
- *   cannot be reached before anything was touched.
+ * @throws a `MigrationError` naming the phase, the cause and where the container runs: PreflightFailed,
+ *   MeasureFailed, PrecopyFailed, CheckpointFailed, TransferFailed, RestoreFailed, VerifyFailed,
+ *   MigrationAborted (stopped by the policy), or MigrationFenced (the rollback could not confirm the target
+ *   copy gone, so nothing runs until someone checks); HostUnreachable when a host cannot be reached before
+ *   anything was touched.
  */
 export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promise<MigrationReport> {
   const { clock, log } = deps;
@@ -67,260 +76,125 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
     throw phaseError('preflight', e, srcLabel);
   }
   const c = pre.container;
-  const checkpointName = `ferry-${id}`;
   const authorizedKeysFile =
     req.authorizedKeysFile ?? req.target.host.authorizedKeysFile ?? DEFAULT_AUTHORIZED_KEYS;
-  let journal: Journal = newJournal(
-    {
-      migrationId: id,
-      containerName: c.name,
-      source: req.source,
-      target: req.target,
-      sourceContainerId: c.id,
-      checkpointName,
-      sourceDir: pre.sourceDir,
-      targetDir: pre.targetDir,
-      authorizedKeysFile,
-      sourcePagedelta: pre.sourcePagedelta,
-    },
-    clock.wall(),
+  const w = await journalWriter(
+    withOwner(
+      newJournal(
+        {
+          migrationId: id,
+          containerName: c.name,
+          source: req.source,
+          target: req.target,
+          sourceContainerId: c.id,
+          checkpointName: `ferry-${id}`,
+          sourceDir: pre.sourceDir,
+          targetDir: pre.targetDir,
+          authorizedKeysFile,
+          sourcePagedelta: pre.sourcePagedelta,
+        },
+        clock.wall(),
+      ),
+      currentOwner(),
+      clock.wall(),
+    ),
+    deps.journal,
+    clock,
   );
-  await deps.journal.save(journal);
-  const step = async (ev: JournalEvent): Promise<void> => {
-    journal = transition(journal, ev, clock.wall());
-    await deps.journal.save(journal);
-  };
-  const leftovers: Leftovers = {
+  const ctx: LiveContext = {
     migrationId: id,
-    source,
-    target,
-    sourceId: c.id,
-    checkpointName,
-    sourceDir: pre.sourceDir,
-    targetDir: pre.targetDir,
+    req,
+    pre,
+    deps,
+    startedAt,
     authorizedKeysFile,
-    sourcePagedelta: pre.sourcePagedelta,
-  };
-
-  let phase: MigrationPhase = 'measure';
-  let frozen = false;
-  let memory: Bytes = bytes(Math.max(pre.containerFacts.memoryEstimate, 64 * 1024 * 1024));
-  let imageTransfer: Promise<ImageTransferResult> | undefined;
-  let image: ImageTransferResult | undefined;
-  let path: DataPath | undefined;
-  let prep: Preparation | undefined;
-  let pc: PrecopyResult | undefined;
-  let fin: FinalRoundResult | undefined;
-  let rs: RestoreResult | undefined;
-  let vr: VerifyResult | undefined;
-  let targetId: string | undefined;
-  // the source's restart policy, set to `no` for the switchover once `policyFenced` (put back afterwards)
-  const restartPolicy = fencedRestartPolicy(c);
-  let policyFenced = false;
-  try {
-    path = await setUpDataPath({
-      migrationId: id,
-      source: req.source,
-      target: req.target,
-      sourceHost: source,
-      targetHost: target,
-      sourceDir: pre.sourceDir,
-      targetDir: pre.targetDir,
-      targetPagedelta: pre.targetPagedelta,
-      authorizedKeysFile,
-      forceRelay: req.forceRelay ?? false,
-      clock,
-    });
-    await step({ kind: 'prepared' });
-    say('measure', `data path: ${path.kind} (${path.reason})`);
-    prep = await prepare({ req, pre, source, path, startedAt, deps, runningOn: srcLabel });
-    memory = prep.memory;
-    // the image shares the link with the rounds, after the probe (it would make the link look slower)
-    if (!pre.imageOnTarget) {
-      imageTransfer = sendImage({
-        source,
-        target,
-        path,
-        imageId: c.imageId,
-        clock,
-        runningOn: srcLabel,
-        sourceDir: pre.sourceDir,
-        targetDir: pre.targetDir,
-      }).then((r) => {
-        say('transfer', describeImageTransfer(r));
-        return r;
-      });
-      imageTransfer.catch(() => undefined);
-    }
-    await step({ kind: 'copying' });
-    if (prep.precopy !== undefined) {
-      phase = 'precopy';
-      pc = await precopy({
-        source,
-        target,
-        containerId: c.id,
-        sourceDir: pre.sourceDir,
-        targetDir: pre.targetDir,
-        pagedelta: pre.sourcePagedelta,
-        path,
-        first: prep.precopy.first,
-        decider: prep.precopy.decider,
-        dirtyTracking: pre.sourceFacts.dirtyTracking,
-        memory,
-        rtt: prep.rtt,
-        startedAt,
-        deadline: prep.deadline,
-        predictedTotal: prep.plan?.totalTime,
-        clock,
-        log,
-        hooks: req.hooks,
-        runningOn: srcLabel,
-      });
-      memory = pc.memory;
-    }
-    phase = 'transfer';
-    if (imageTransfer !== undefined) image = await imageTransfer;
-    phase = 'restore';
-    targetId = await createTarget(target, c, id, srcLabel);
-    await step({ kind: 'target-created', targetContainerId: targetId });
-    phase = 'checkpoint';
-    if (restartPolicy !== undefined) {
-      // the final checkpoint stops the container under the engine's feet: its policy would start a
-      // fresh copy of it on the source
-      await source.runtime.setRestartPolicy(c.id, 'no', { timeout: SHORT_STEP });
-      policyFenced = true;
-      say('checkpoint', `restart policy ${restartPolicy} fenced (no) for the switchover`);
-    }
-    say('checkpoint', 'final checkpoint: the container stops on the source');
-    fin = await finalRound({
-      source,
-      target,
-      container: c,
-      targetId,
-      checkpointName,
-      sourceDir: pre.sourceDir,
-      targetDir: pre.targetDir,
-      pagedelta: pre.sourcePagedelta,
-      path,
-      last: pc?.last,
-      dirtyTracking: pre.sourceFacts.dirtyTracking,
-      memory,
-      bandwidth: pc?.decider.bandwidth ?? prep.bandwidth,
-      rtt: prep.rtt,
-      onFrozen: async () => {
-        frozen = true;
-        phase = 'transfer';
-        await step({ kind: 'frozen' });
-      },
-      clock,
-      hooks: req.hooks,
-      sourceLabel: srcLabel,
-    });
-    say(
-      'transfer',
-      `final round: ${(fin.round.bytes / 1048576).toFixed(1)} MiB in ${fin.round.transferTime.toFixed(2)} s`,
-    );
-    phase = 'restore';
-    await step({ kind: 'restoring' });
-    rs = await restoreOnTarget(
-      target,
-      targetId,
-      checkpointName,
-      fin.targetImageDir,
-      memory,
-      clock,
-      req.hooks,
-      (req.restoreMode ?? 'pages-by-reference') === 'pages-by-reference',
-    );
-    await step({ kind: 'target-running' });
-    say(
-      'restore',
-      `running on ${tgtLabel}: downtime ${((rs.runningAt - fin.frozenAt) * 1000).toFixed(0)} ms`,
-    );
-    phase = 'verify';
-    vr = await verifyTarget(target, targetId, req.probe, req.workloadChecks ?? [], clock);
-    await step({ kind: 'verified' });
-  } catch (e) {
-    const why = (x: unknown): string => (x instanceof Error ? x.message : String(x));
-    say(phase, `failed: ${why(e).split('\n')[0]}; rolling back`);
-    // a journal that cannot be written never stops the rollback: what it missed goes into the error
-    const journalNotes: string[] = [];
-    const record = async (ev: JournalEvent): Promise<void> => {
-      await step(ev).catch((je: unknown) => {
-        journalNotes.push(`journal write of ${ev.kind} failed: ${why(je).split('\n')[0]}`);
-      });
-    };
-    let rb: Awaited<ReturnType<typeof rollBack>>;
-    try {
-      await record({ kind: 'rolling-back', note: why(e) });
+    hosts: { source, target },
+    clock,
+    say,
+    memory: () => ctx.run.memory,
+    probe: req.probe,
+    workloadChecks: req.workloadChecks ?? [],
+    fenceCommand: RECOVER_COMMAND,
+    beforeRollback: async () => {
       // an image still on its way (a failure before the final round) ends before the cleanup removes its
-      // files; once the source is frozen it has always ended (it is awaited before the final round)
-      await imageTransfer?.catch(() => undefined);
-      await path?.close();
-      rb = await rollBack(leftovers, frozen, memory, clock, {
-        ...(targetId !== undefined ? { targetId } : {}),
-        ...(policyFenced && restartPolicy !== undefined ? { restartPolicy } : {}),
-      });
-    } catch (re) {
-      await record({ kind: 'failed', note: why(re) });
-      throw phaseError(phase, e, undefined, ` [rollback failed: ${why(re)}]${notesText(journalNotes)}`);
-    }
-    if (rb.fenced !== undefined) {
-      await record({ kind: 'failed', note: `fenced: ${rb.fenced}` });
-      throw new MigrationFenced(
-        phase,
-        `${why(e).split('\n')[0]}; the target copy of ${c.name} is not known to be gone (${rb.fenced})${notesText(journalNotes)}`,
-        `that no container labelled ferry.migration=${id} runs on ${tgtLabel} (docker ps --filter label=ferry.migration=${id}), and that its engine answers`,
-        'ferry migrate --recover --clusters-file <your clusters file>',
-        { cause: e },
-      );
-    }
-    await record({ kind: 'rolled-back' });
-    say(
-      'cleanup',
-      `rolled back${rb.restoredOnSource ? ' (restored on the source from the final images)' : ''}`,
-    );
-    throw phaseError(phase, e, srcLabel, notesText([...rb.notes, ...journalNotes], 'rollback notes'));
+      // files; once the source is frozen it has always ended (it is awaited before the target is created)
+      await ctx.run.imageTransfer?.catch(() => undefined);
+      await ctx.run.path?.close();
+    },
+    found: {},
+    run: { memory: initialMemory(pre) },
+  };
+  const renew = setInterval(() => void w.renew(), LEASE_RENEW_MS);
+  renew.unref();
+  let end: MachineRun;
+  try {
+    end = await runMachine(ctx, { ...LIVE_HANDLERS, ...BACK_HANDLERS }, w);
+  } finally {
+    clearInterval(renew);
   }
-  await path.close();
-  const notes = await cleanUpAfterSuccess(leftovers, targetId, restartPolicy);
-  await step({ kind: 'done' });
-  const rounds = [...(pc?.rounds ?? []), fin.round];
-  const report: MigrationReport = {
+  if (end.state !== 'done') throw failureOf(end, ctx, w);
+  await ctx.run.path?.close();
+  const { run, found } = ctx;
+  const report = buildReport({
     migrationId: id,
     container: c.name,
     from: srcLabel,
     to: tgtLabel,
-    targetContainerId: targetId,
-    plan: prep.plan,
-    strategy: prep.strategy,
-    rtt: prep.rtt,
-    bandwidth: pc?.decider.bandwidth ?? prep.bandwidth,
-    memory,
-    dirtyRate: prep.dirtyRate,
-    measureFreezes: prep.measureFreezes,
-    rounds,
-    stopReason: pc?.stopReason ?? 'stop-and-copy: no pre-copy rounds',
-    downtime: seconds(rs.runningAt - fin.frozenAt),
-    workloadGap: vr.workload.find((w) => w.gap !== undefined)?.gap,
-    workload: vr.workload,
-    totalTime: seconds(elapsed()),
-    timeFromPlan: seconds(clock.now() - prep.plannedAt),
-    bytesOnWire: bytes(rounds.reduce((s, r) => s + r.bytes, 0) + prep.probeBytes),
-    dataPath: { kind: path.kind, reason: path.reason },
+    targetId: run.targetId!,
+    prep: run.prep!,
+    pc: run.pc,
+    fin: run.fin!,
+    rs: run.rs!,
+    vr: found.verify!,
+    path: run.path!,
+    memory: run.memory,
     restoreMode: req.restoreMode ?? 'pages-by-reference',
-    restore: {
-      finalCheckpoint: fin.round.freeze,
-      finalTransfer: fin.round.transferTime,
-      place: rs.placeTime,
-      engineStart: rs.startTime,
-      rootfs: fin.rootfs.duration,
-    },
-    rootfs: { copied: fin.rootfs.plan.copy, deleted: fin.rootfs.plan.remove },
     imageSent: !pre.imageOnTarget,
-    ...(image === undefined ? {} : { image }),
-    notes,
-  };
+    image: run.image,
+    totalTime: seconds(elapsed()),
+    endedAt: clock.now(),
+    notes: [...failedNotes(found.cleanupFailed ?? []), ...w.writeFailures],
+  });
   say('cleanup', `done in ${report.totalTime.toFixed(1)} s`);
   return report;
+}
+
+/** The error of a migration that did not end `done` (from its end state, pure but for reading `ctx`). */
+function failureOf(end: MachineRun, ctx: LiveContext, w: JournalWriter): Error {
+  const first = end.failure;
+  const phase = first?.phase ?? 'cleanup';
+  const cause = first?.error ?? new Error(`the migration stopped in state ${end.state}`);
+  const srcLabel = hostLabel(ctx.req.source);
+  const rb = ctx.found.rollback;
+  switch (end.state) {
+    case 'fenced': {
+      const fence = w.current.fence;
+      return new MigrationFenced(
+        phase,
+        `${errorLine(cause)}; ${fence?.reason ?? 'the target copy is not known to be gone'}${notesText(w.writeFailures)}`,
+        fence?.check ?? 'that the target copy is gone',
+        fence?.command ?? RECOVER_COMMAND,
+        { cause },
+      );
+    }
+    case 'rolled-back':
+      return phaseError(
+        phase,
+        cause,
+        srcLabel,
+        notesText(
+          [...(rb?.notes ?? []), ...failedNotes(rb?.failed ?? []), ...w.writeFailures],
+          'rollback notes',
+        ),
+      );
+    default: {
+      const later = end.laterFailures.map((f) => errorLine(f.error));
+      return phaseError(
+        phase,
+        cause,
+        undefined,
+        ` [rollback failed: ${later.join('; ') || `stopped in state ${end.state}`}]${notesText(w.writeFailures)}`,
+      );
+    }
+  }
 }

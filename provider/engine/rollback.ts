@@ -9,53 +9,26 @@
  * The source's restart policy, fenced to `no` for the switchover, is put back on the copy that runs.
  * Cleanup (after success): remove the source container and the migration's files on both hosts.
  */
-import { dockerCheckpointDir, DEFAULT_DOCKER_DATA_ROOT } from '../hosts/commands/docker-paths';
-import { removeUnderArgv } from '../hosts/commands/files';
 import type { ConnectedHost } from '../hosts/connect';
 import { run } from '../hosts/run';
 import { seconds, type Bytes } from '../units';
-import { tearDownDataPath } from './data-path';
+import {
+  rollbackSteps,
+  runCleanupSteps,
+  sourceCheckpointDir,
+  successSteps,
+  type CleanupHosts,
+  type FailedStep,
+} from './cleanup-steps';
 import { MIGRATION_LABEL } from './final-round';
-import { removeCtrdCopiesOfArgv } from './remote';
-import { NONCE_FILE, startFromImages } from './restore';
+import type { Journal } from './journal';
+import { startFromImages } from './restore';
 import { flattenImagesArgv } from './rounds';
 import { deltaTimeout, SHORT_STEP } from './timeouts';
 import type { Clock } from './types';
 
 /** Links of a tracked pre-copy chain the rollback's time limit allows for (rounds plus the final dump). */
 export const FLATTEN_LINKS = 50;
-
-/** What a migration may have left behind. */
-export interface Leftovers {
-  /** Migration id. */
-  readonly migrationId: string;
-  /** Connected source. */
-  readonly source: ConnectedHost;
-  /** Connected target. */
-  readonly target: ConnectedHost;
-  /** Full id of the source container. */
-  readonly sourceId: string;
-  /** Checkpoint name. */
-  readonly checkpointName: string;
-  /** Migration dir on the source. */
-  readonly sourceDir: string;
-  /** Migration dir on the target. */
-  readonly targetDir: string;
-  /** authorized_keys file on the target. */
-  readonly authorizedKeysFile: string;
-  /**
-   * pagedelta on the source: a final dump made against a tracked pre-copy chain is made complete in place
-   * before the source engine restores it (its relative `parent` link would not survive the engine's copy).
-   */
-  readonly sourcePagedelta?: string;
-  /**
-   * Ignored (kept for callers that still pass them): containerd's copies are now found by the nonce
-   * of this migration's checkpoint (`removeCtrdCopiesOfArgv`), not by a snapshot of /tmp.
-   */
-  readonly ctrdBeforeSource?: ReadonlySet<string> | undefined;
-  /** Ignored: see `ctrdBeforeSource`. */
-  readonly ctrdBeforeTarget?: ReadonlySet<string> | undefined;
-}
 
 /** What the rollback did. */
 export interface RollbackResult {
@@ -66,16 +39,10 @@ export interface RollbackResult {
    * started and the final images are kept. Says why the target is not known to be gone.
    */
   readonly fenced?: string;
-  /** Problems met on the way (cleanup steps that failed). */
+  /** Problems met on the way. */
   readonly notes: readonly string[];
-}
-
-async function attempt(notes: string[], what: string, f: () => Promise<unknown>): Promise<void> {
-  try {
-    await f();
-  } catch (e) {
-    notes.push(`${what}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-  }
+  /** Cleanup steps that failed: kept in the journal for the next recovery. */
+  readonly failed: readonly FailedStep[];
 }
 
 /** Removes every container of this migration on the target (found by the migration label). */
@@ -129,28 +96,6 @@ export async function ensureTargetGone(
   }
 }
 
-/** Removes the migration's files (dirs, key line, containerd copies) on both hosts. Best effort. */
-async function removeFiles(l: Leftovers, notes: string[]): Promise<void> {
-  const { source, target } = l;
-  await attempt(notes, 'removing the target migration dir', () =>
-    run(target.shell, removeUnderArgv(target.config.workDir, l.targetDir), { timeout: SHORT_STEP }),
-  );
-  await attempt(notes, 'removing the per-migration key', () =>
-    tearDownDataPath(target.shell, l.authorizedKeysFile, l.migrationId),
-  );
-  await attempt(notes, 'removing the source migration dir', () =>
-    run(source.shell, removeUnderArgv(source.config.workDir, l.sourceDir), { timeout: SHORT_STEP }),
-  );
-  for (const [host, where] of [
-    [source, 'source'],
-    [target, 'target'],
-  ] as const) {
-    await attempt(notes, `removing containerd checkpoint copies on the ${where}`, () =>
-      run(host.shell, removeCtrdCopiesOfArgv(l.checkpointName, NONCE_FILE), { timeout: SHORT_STEP }),
-    );
-  }
-}
-
 /** Waits until the engine no longer reports the container as running (it notices a runc checkpoint late). */
 export async function waitNotRunning(
   host: ConnectedHost,
@@ -168,105 +113,72 @@ export async function waitNotRunning(
   }
 }
 
-/** Optional facts of a rollback. */
-export interface RollbackOptions {
-  /** The target container's id, when it was created. */
-  readonly targetId?: string;
-  /** The source's own restart policy, to put back (it was fenced to `no` for the switchover). */
-  readonly restartPolicy?: string;
+/**
+ * Whether the journal says the final checkpoint stopped the source (it reached `frozen` at some point):
+ * derived from the one state, never kept beside it.
+ */
+export function wasFrozen(j: Pick<Journal, 'history'>): boolean {
+  return j.history.some((e) => e.state === 'frozen');
 }
 
 /**
- * Rolls back: target cleaned, the container running on the source. `frozen`: the final checkpoint stopped
- * the source. When the source must be restored but the target is not known to be gone, it fences instead
- * (`fenced` set, nothing started, images and files kept).
+ * Rolls back the migration of journal `j`: target copy removed, the container running on the source. When
+ * the source must be restored (the final checkpoint stopped it) but the target copy is not known to be
+ * gone, it fences instead (`fenced` set, nothing started, images and files kept). The source's restart
+ * policy, when the journal says it was fenced, is put back on it.
  * @throws the error of the source restore when the container could not be brought back.
  */
 export async function rollBack(
-  l: Leftovers,
-  frozen: boolean,
+  j: Journal,
+  hosts: CleanupHosts,
   memory: Bytes,
   clock: Clock,
-  options: RollbackOptions = {},
 ): Promise<RollbackResult> {
+  const { source, target } = hosts;
   const notes: string[] = [];
-  const tgt = await ensureTargetGone(l.target, l.migrationId, options.targetId);
+  const tgt = await ensureTargetGone(target, j.migrationId, j.targetContainerId);
   if (!tgt.gone) notes.push(`the target copy is not known to be gone: ${tgt.why}`);
-  const srcCkpt = dockerCheckpointDir(
-    l.source.config.dockerDataRoot ?? DEFAULT_DOCKER_DATA_ROOT,
-    l.sourceId,
-    l.checkpointName,
-  );
+  const srcCkpt = sourceCheckpointDir(j);
   let restoredOnSource = false;
-  const info = await l.source.runtime.inspect(l.sourceId, { timeout: SHORT_STEP });
+  const info = await source.runtime.inspect(j.sourceContainerId, { timeout: SHORT_STEP });
   const imagesThere =
-    (await l.source.shell.exec(['test', '-f', `${srcCkpt}/inventory.img`], { timeout: SHORT_STEP }))
+    (await source.shell.exec(['test', '-f', `${srcCkpt}/inventory.img`], { timeout: SHORT_STEP }))
       .exitCode === 0;
-  if (frozen || (info !== undefined && info.state !== 'running' && imagesThere)) {
-    const state = await waitNotRunning(l.source, l.sourceId, clock);
+  if (wasFrozen(j) || (info !== undefined && info.state !== 'running' && imagesThere)) {
+    const state = await waitNotRunning(source, j.sourceContainerId, clock);
     if (state === 'running') {
       notes.push('the source engine still reports the container running after the final checkpoint');
     } else {
       // the source must start again: only when no target copy can be running
-      if (!tgt.gone) return { restoredOnSource: false, fenced: tgt.why, notes };
-      const pd = l.sourcePagedelta;
+      if (!tgt.gone) return { restoredOnSource: false, fenced: tgt.why, notes, failed: [] };
+      const pd = j.sourcePagedelta;
       const chained =
         pd !== undefined &&
-        (await l.source.shell.exec(['test', '-L', `${srcCkpt}/parent`], { timeout: SHORT_STEP })).exitCode ===
+        (await source.shell.exec(['test', '-L', `${srcCkpt}/parent`], { timeout: SHORT_STEP })).exitCode ===
           0;
       if (pd !== undefined && chained) {
         // a final dump made against a tracked pre-copy chain: complete it in place first; one
         // diff-tracked | apply pass per link of the chain (at most FLATTEN_LINKS)
-        await run(l.source.shell, flattenImagesArgv(pd, srcCkpt), {
+        await run(source.shell, flattenImagesArgv(pd, srcCkpt), {
           timeout: seconds(deltaTimeout(memory) * FLATTEN_LINKS),
         });
       }
-      await startFromImages(l.source, l.sourceId, l.checkpointName, undefined, memory, clock);
+      await startFromImages(source, j.sourceContainerId, j.checkpointName, undefined, memory, clock);
       restoredOnSource = true;
     }
   }
-  if (options.restartPolicy !== undefined) {
-    const policy = options.restartPolicy;
-    await attempt(notes, `putting the restart policy ${policy} back on the source`, () =>
-      l.source.runtime.setRestartPolicy(l.sourceId, policy, { timeout: SHORT_STEP }),
-    );
-  }
-  await attempt(notes, 'removing the source checkpoint dir', () =>
-    run(
-      l.source.shell,
-      removeUnderArgv(l.source.config.dockerDataRoot ?? DEFAULT_DOCKER_DATA_ROOT, srcCkpt),
-      {
-        timeout: SHORT_STEP,
-      },
-    ),
-  );
-  await removeFiles(l, notes);
-  return { restoredOnSource, notes };
+  const failed = await runCleanupSteps(rollbackSteps(j, j.restartPolicy !== undefined), hosts);
+  return { restoredOnSource, notes, failed };
 }
 
 /**
  * After a verified migration: puts the source's restart policy on the target copy, removes the source
- * container (with its checkpoint dir) and all migration files.
+ * container (with its checkpoint dir) and all migration files. Resolves the steps that failed.
  */
 export async function cleanUpAfterSuccess(
-  l: Leftovers,
+  j: Journal,
+  hosts: CleanupHosts,
   targetId: string,
-  restartPolicy?: string,
-): Promise<string[]> {
-  const notes: string[] = [];
-  if (restartPolicy !== undefined)
-    await attempt(notes, `putting the restart policy ${restartPolicy} on the target`, () =>
-      l.target.runtime.setRestartPolicy(targetId, restartPolicy, { timeout: SHORT_STEP }),
-    );
-  await attempt(notes, 'removing the source container', () =>
-    l.source.runtime.remove(l.sourceId, { force: true, timeout: SHORT_STEP }),
-  );
-  const tgtCkptRoot = `${l.target.config.dockerDataRoot ?? DEFAULT_DOCKER_DATA_ROOT}/containers/${targetId}/checkpoints`;
-  await attempt(notes, 'removing the target checkpoint dir', () =>
-    run(l.target.shell, removeUnderArgv(tgtCkptRoot, `${tgtCkptRoot}/${l.checkpointName}`), {
-      timeout: SHORT_STEP,
-    }),
-  );
-  await removeFiles(l, notes);
-  return notes;
+): Promise<FailedStep[]> {
+  return runCleanupSteps(successSteps(j, targetId), hosts);
 }

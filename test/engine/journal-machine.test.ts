@@ -116,7 +116,11 @@ describe('journal state machine (properties)', () => {
 const text = fc.string({ minLength: 1, maxLength: 8 });
 const side = fc.constantFrom<'source' | 'target'>('source', 'target');
 const step: fc.Arbitrary<CleanupStep> = fc.oneof(
-  fc.record({ kind: fc.constant('control-master' as const), socket: text }),
+  fc.record({
+    kind: fc.constant('control-master' as const),
+    host: fc.constant('source' as const),
+    socket: text,
+  }),
   fc.record({
     kind: fc.constant('key-line' as const),
     host: fc.constant('target' as const),
@@ -155,7 +159,11 @@ describe('pending cleanup', () => {
       { kind: 'remove-container', host: 'source', id: 'y' },
       false,
     ],
-    [{ kind: 'control-master', socket: '/s' }, { kind: 'remove-container', host: 'target', id: '/s' }, false],
+    [
+      { kind: 'control-master', host: 'source', socket: '/s' },
+      { kind: 'remove-container', host: 'target', id: '/s' },
+      false,
+    ],
     [
       { kind: 'remove-dir', host: 'source', root: '/w', path: '/w/a' },
       { kind: 'remove-dir', host: 'source', root: '/w', path: '/w/b' },
@@ -167,8 +175,8 @@ describe('pending cleanup', () => {
   });
 
   it('removing a step that is not pending changes nothing', () => {
-    const j = addPendingCleanup(start, { kind: 'control-master', socket: '/s' });
-    expect(removePendingCleanup(j, { kind: 'control-master', socket: '/t' })).toBe(j);
-    expect(removePendingCleanup(start, { kind: 'control-master', socket: '/s' })).toBe(start);
+    const j = addPendingCleanup(start, { kind: 'control-master', host: 'source', socket: '/s' });
+    expect(removePendingCleanup(j, { kind: 'control-master', host: 'source', socket: '/t' })).toBe(j);
+    expect(removePendingCleanup(start, { kind: 'control-master', host: 'source', socket: '/s' })).toBe(start);
   });
 });

@@ -53,7 +53,7 @@ const v2File = {
   owner: { host: 'controller', pid: 4242, startedAt: '2026-11-22T01:59:58.120Z' },
   lease: { renewedAt: '2026-11-22T02:00:03.000Z', ttlSeconds: 60 },
   pendingCleanup: [
-    { kind: 'control-master', socket: '/home/u/.ferry/cm-1' },
+    { kind: 'control-master', host: 'source', socket: '/home/u/.ferry/cm-1' },
     { kind: 'key-line', host: 'target', file: '.ssh/authorized_keys', migrationId: '20261122-020000-abcdef' },
     { kind: 'remove-dir', host: 'source', root: '/work', path: '/work/ferry-20261122-020000-abcdef' },
     { kind: 'remove-container', host: 'target', id: 'b'.repeat(64) },

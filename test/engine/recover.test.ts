@@ -16,6 +16,14 @@ describe('decideRecovery', () => {
     ['target-running', { source: 'running', target: 'running', sourceImages: true }, 'manual'],
     ['frozen', { source: 'stopped', target: 'absent', sourceImages: false }, 'manual'],
     ['verified', { source: 'absent', target: 'stopped', sourceImages: false }, 'manual'],
+    // a decided rollback is carried through even when the (unverified) target runs
+    ['rolling-back', { source: 'stopped', target: 'running', sourceImages: true }, 'restore-source'],
+    ['rolling-back', { source: 'running', target: 'stopped', sourceImages: false }, 'roll-back'],
+    ['rolling-back', { source: 'stopped', target: 'running', sourceImages: false }, 'manual'],
+    ['rolling-back', { source: 'stopped', target: 'unreachable', sourceImages: true }, 'wait'],
+    // fenced: decided again from what the hosts show
+    ['fenced', { source: 'stopped', target: 'absent', sourceImages: true }, 'restore-source'],
+    ['fenced', { source: 'stopped', target: 'running', sourceImages: true }, 'finish'],
   ])('journal %s, observed %j -> %s', (state, observed, action) => {
     const d = decideRecovery({ state }, observed);
     expect(d.action).toBe(action);

@@ -8,7 +8,9 @@ import { removeAuthorizedKeyArgv } from '../../provider/engine/data-path-command
 import { MIGRATION_LABEL } from '../../provider/engine/final-round';
 import { removeCtrdCopiesOfArgv } from '../../provider/engine/remote';
 import { NONCE_FILE, pagesByReferenceArgv, pagesDirFor } from '../../provider/engine/restore';
+import { closeControlMasterArgv, controlSocketOf } from '../../provider/engine/cleanup-steps';
 import { ensureTargetGone, rollBack } from '../../provider/engine/rollback';
+import { fakeJournal } from './fake-journal';
 import type {
   ContainerInfo,
   ContainerRuntime,
@@ -72,6 +74,7 @@ function hosts(w: World, engine: TargetEngine) {
       if (same(argv, ['rm', '-rf', '--one-file-system', '--', CK])) return {};
       if (same(argv, ['rm', '-rf', '--one-file-system', '--', S])) return {};
       if (same(argv, ctrd)) return {};
+      if (same(argv, closeControlMasterArgv(controlSocketOf(S)))) return {};
       return undefined;
     },
     {
@@ -104,16 +107,6 @@ function hosts(w: World, engine: TargetEngine) {
   return { source, target };
 }
 
-const leftovers = (w: World, engine: TargetEngine) => ({
-  migrationId: 'm1',
-  ...hosts(w, engine),
-  sourceId: ID,
-  checkpointName: NAME,
-  sourceDir: S,
-  targetDir: T,
-  authorizedKeysFile: '.ssh/authorized_keys',
-});
-
 describe('rollBack after the final checkpoint: the source starts only when the target is gone', () => {
   it.each<[string, TargetEngine, boolean, RegExp | undefined]>([
     ['target removed (engine lists nothing)', { kind: 'answers', after: 'absent' }, true, undefined],
@@ -124,10 +117,12 @@ describe('rollBack after the final checkpoint: the source starts only when the t
   ])('%s', async (_name, engine, restores, fence) => {
     const w = new World();
     w.engineState = 'exited';
-    const r = await rollBack(leftovers(w, engine), true, bytes(TOTAL * 4096), w.clock, {
-      targetId: TID,
-      restartPolicy: 'always',
-    });
+    const r = await rollBack(
+      fakeJournal({ frozen: true, targetId: TID, restartPolicy: 'always' }),
+      hosts(w, engine),
+      bytes(TOTAL * 4096),
+      w.clock,
+    );
     expect(w.problems).toEqual([]);
     expect(r.restoredOnSource).toBe(restores);
     const started = w.log.filter((e) => e[0] === 'src-engine' && e[1] === 'start');
@@ -151,7 +146,7 @@ describe('rollBack after the final checkpoint: the source starts only when the t
   it('before the final checkpoint (the source still runs) it never fences: nothing is started', async () => {
     const w = new World();
     w.engineState = 'running';
-    const l = leftovers(w, { kind: 'dead' });
+    const l = hosts(w, { kind: 'dead' });
     const src = l.source;
     const source = {
       ...src,
@@ -163,7 +158,7 @@ describe('rollBack after the final checkpoint: the source starts only when the t
             : src.shell.exec(argv, o),
       },
     };
-    const r = await rollBack({ ...l, source }, false, bytes(TOTAL * 4096), w.clock);
+    const r = await rollBack(fakeJournal(), { ...l, source }, bytes(TOTAL * 4096), w.clock);
     expect(w.problems).toEqual([]);
     expect(r).toMatchObject({ restoredOnSource: false });
     expect(r.fenced).toBeUndefined();

@@ -5,7 +5,9 @@
 import { removeAuthorizedKeyArgv } from '../../provider/engine/data-path-commands';
 import { removeCtrdCopiesOfArgv } from '../../provider/engine/remote';
 import { NONCE_FILE, pagesByReferenceArgv, pagesDirFor } from '../../provider/engine/restore';
+import { closeControlMasterArgv, controlSocketOf } from '../../provider/engine/cleanup-steps';
 import { rollBack } from '../../provider/engine/rollback';
+import { fakeJournal } from './fake-journal';
 import { flattenImagesArgv } from '../../provider/engine/rounds';
 import type { ContainerInfo, ContainerState } from '../../provider/hosts/container-runtime';
 import { bytes } from '../../provider/units';
@@ -57,6 +59,7 @@ describe('rollBack: a tracked final dump is flattened before the source restores
         if (same(argv, ['rm', '-rf', '--one-file-system', '--', CK])) return {};
         if (same(argv, ['rm', '-rf', '--one-file-system', '--', S])) return {};
         if (same(argv, ctrd)) return {};
+        if (same(argv, closeControlMasterArgv(controlSocketOf(S)))) return {};
         return undefined;
       },
       {
@@ -91,24 +94,14 @@ describe('rollBack: a tracked final dump is flattened before the source restores
     );
 
     const r = await rollBack(
-      {
-        migrationId: 'm1',
-        source,
-        target,
-        sourceId: ID,
-        checkpointName: NAME,
-        sourceDir: S,
-        targetDir: T,
-        authorizedKeysFile: '.ssh/authorized_keys',
-        ...(sourcePagedelta === undefined ? {} : { sourcePagedelta }),
-      },
-      frozen,
+      fakeJournal({ frozen, ...(sourcePagedelta === undefined ? {} : { sourcePagedelta }) }),
+      { source, target },
       bytes(TOTAL * 4096),
       w.clock,
     );
 
     expect(w.problems).toEqual([]);
-    expect(r).toEqual({ restoredOnSource: restores, notes: [] });
+    expect(r).toEqual({ restoredOnSource: restores, notes: [], failed: [] });
     const flattens = w.log.filter((e) => e[0] === 'src' && same(e.slice(1), flatten));
     expect(flattens).toHaveLength(sourcePagedelta !== undefined && restores ? 1 : 0);
     // the flatten script: binary and dir as arguments (the script itself runs in pagedelta-tracked.it)

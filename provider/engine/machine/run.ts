@@ -1,0 +1,64 @@
+/**
+ * The loop of the migration state machine: while the journal is in a state that has a handler, run it; its
+ * result (or, when it throws, {@link failureEvent}) is the next transition, written to the journal before
+ * anything else happens. Live migrations and recovery run the same loop, with the same handlers for the
+ * states they share (target-running, verified, rolling-back).
+ */
+import { isTerminal, type Journal, type JournalEvent, type JournalState } from '../journal';
+import { failureEvent, PHASE_OF } from './phases';
+import type { MigrationPhase } from '../../errors';
+import type { JournalWriter } from './writer';
+
+/** What a handler returns: the transition, and changes to the journal that go with it. */
+export interface HandlerResult {
+  /** The transition. */
+  readonly event: JournalEvent;
+  /** Applied after the transition (e.g. pending cleanup steps). */
+  readonly update?: (j: Journal) => Journal;
+}
+
+/** The work of one state. */
+export type Handler<C> = (ctx: C, journal: JournalWriter) => Promise<HandlerResult>;
+
+/** Handlers by state; a state without one ends the loop (terminal, `fenced`, or not this machine's). */
+export type Handlers<C> = Partial<Readonly<Record<JournalState, Handler<C>>>>;
+
+/** The first failure of a run, with the phase it happened in. */
+export interface MachineFailure {
+  /** The phase of the state whose work failed. */
+  readonly phase: MigrationPhase;
+  /** The error. */
+  readonly error: unknown;
+}
+
+/** How a run ended. */
+export interface MachineRun {
+  /** The state it stopped in. */
+  readonly state: JournalState;
+  /** The first work that failed (the cause of a rollback), if any. */
+  readonly failure: MachineFailure | undefined;
+  /** Later failures (of the rollback itself), if any. */
+  readonly laterFailures: readonly MachineFailure[];
+}
+
+/** Runs the machine from the writer's current state until a state without a handler. */
+export async function runMachine<C>(ctx: C, handlers: Handlers<C>, w: JournalWriter): Promise<MachineRun> {
+  let failure: MachineFailure | undefined;
+  const later: MachineFailure[] = [];
+  for (;;) {
+    const state = w.current.state;
+    const handler = handlers[state];
+    if (handler === undefined || isTerminal(state)) return { state, failure, laterFailures: later };
+    let result: HandlerResult;
+    try {
+      result = await handler(ctx, w);
+    } catch (e) {
+      const f = { phase: PHASE_OF[state], error: e };
+      if (failure === undefined) failure = f;
+      else later.push(f);
+      result = { event: failureEvent(state, e) };
+    }
+    await w.step(result.event);
+    if (result.update !== undefined) await w.update(result.update);
+  }
+}
