@@ -128,7 +128,12 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
   renew.unref();
   let end: MachineRun;
   try {
-    end = await runMachine(ctx, { ...LIVE_HANDLERS, ...BACK_HANDLERS }, w);
+    end = await runMachine(ctx, { ...LIVE_HANDLERS, ...BACK_HANDLERS }, w, (f, next) =>
+      say(
+        f.phase,
+        `failed: ${errorLine(f.error)}; ${next.kind === 'rolling-back' ? 'rolling back' : next.kind}`,
+      ),
+    );
   } finally {
     clearInterval(renew);
   }

@@ -133,7 +133,12 @@ async function resume(
     fenceCommand,
     found: {},
   };
-  const end = await runMachine(ctx, BACK_HANDLERS, w);
+  const end = await runMachine(ctx, BACK_HANDLERS, w, (f, next) =>
+    ctx.say(
+      f.phase,
+      `failed: ${errorLine(f.error)}; ${next.kind === 'rolling-back' ? 'rolling back' : next.kind}`,
+    ),
+  );
   const f = ctx.found;
   const notes = [
     ...(end.failure !== undefined ? [errorLine(end.failure.error)] : []),

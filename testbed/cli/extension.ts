@@ -18,6 +18,10 @@ export function testbedCliExtension(env: NodeJS.ProcessEnv = process.env): CliEx
         summary: 'start a test workload container on a host: run <cluster>[/<host>] --name N -- <args>',
         load: async () => (await import('./run-command')).runCommand,
       },
+      faults: {
+        summary: 'randomized fault-injection trials of `ferry migrate` on the test bed (see --help)',
+        load: async () => (await import('../faults/faults-command')).faultsCommand,
+      },
     },
     defaultClustersFile: testbedPaths(defaultStateDir(env)).clustersFile,
   };

@@ -41,8 +41,16 @@ export interface MachineRun {
   readonly laterFailures: readonly MachineFailure[];
 }
 
-/** Runs the machine from the writer's current state until a state without a handler. */
-export async function runMachine<C>(ctx: C, handlers: Handlers<C>, w: JournalWriter): Promise<MachineRun> {
+/**
+ * Runs the machine from the writer's current state until a state without a handler. `onFailure` hears of
+ * every failed handler and the transition it leads to (for progress lines).
+ */
+export async function runMachine<C>(
+  ctx: C,
+  handlers: Handlers<C>,
+  w: JournalWriter,
+  onFailure?: (f: MachineFailure, next: JournalEvent) => void,
+): Promise<MachineRun> {
   let failure: MachineFailure | undefined;
   const later: MachineFailure[] = [];
   for (;;) {
@@ -57,6 +65,7 @@ export async function runMachine<C>(ctx: C, handlers: Handlers<C>, w: JournalWri
       if (failure === undefined) failure = f;
       else later.push(f);
       result = { event: failureEvent(state, e) };
+      onFailure?.(f, result.event);
     }
     await w.step(result.event);
     if (result.update !== undefined) await w.update(result.update);
