@@ -43,10 +43,14 @@ export interface JournalStore {
   scan(): Promise<JournalScan>;
 }
 
-/** The default journal directory: `~/.ferry/journal`. */
-export function defaultJournalDir(): string {
-  return path.join(os.homedir(), '.ferry', 'journal');
+/** The journal directory: `$FERRY_JOURNAL_DIR`, else `~/.ferry/journal`. */
+export function defaultJournalDir(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env[JOURNAL_DIR_ENV];
+  return dir !== undefined && dir !== '' ? dir : path.join(os.homedir(), '.ferry', 'journal');
 }
+
+/** The environment variable naming the journal directory (default `~/.ferry/journal`). */
+export const JOURNAL_DIR_ENV = 'FERRY_JOURNAL_DIR';
 
 /** The `code` of a Node system error (checked by shape: errors may come from another realm, e.g. under jest). */
 function errnoOf(e: unknown): string | undefined {

@@ -11,7 +11,9 @@ import { parseBytes, seconds } from '../units';
 import { readProviderConfig, type ConfigSource, type ProviderConfig } from './config';
 import { diffContainer } from './diff';
 import { moveContainer, resolveHost, runningOnAfter, type HostTarget } from './engine-bridge';
+import { fileJournalStore, type JournalStore } from '../engine/journal';
 import { defaultLinkCacheFile, recordLink } from './link-cache';
+import { recoverFirst } from './recover-first';
 import { LinkCoordinator, linkKey } from './link-coordinator';
 import {
   inputsOf,
@@ -65,12 +67,19 @@ export class FerryOperations {
    * @param connect - connects to a host.
    * @param say - receives progress lines (default: the provider's stdout, which the Pulumi CLI shows).
    * @param linkCacheFile - where completed migrations record their link measurements (`false`: nowhere).
+   * @param journal - the migration journals (default `~/.ferry/journal`, where the engine writes them).
    */
   constructor(
     private readonly connect: Connect,
     private readonly say: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
     private readonly linkCacheFile: string | false = defaultLinkCacheFile(),
+    private readonly journal: () => JournalStore = () => fileJournalStore(),
   ) {}
+
+  /** Finishes or rolls back the container's unfinished migrations first (see recover-first.ts). */
+  private async recoverFirst(name: string): Promise<void> {
+    await recoverFirst(name, this.clusters(), this.connect, this.say, this.journal());
+  }
 
   /** Reads the stack config (`ferry:clusters`, `ferry:maxMigrationsPerLink`). */
   configure(config: ConfigSource): void {
@@ -105,6 +114,7 @@ export class FerryOperations {
   /** Creates and starts the container on its placement. Transactional: nothing is left behind on failure. */
   async create(raw: Record<string, unknown>): Promise<{ id: string; outs: ContainerOutputs }> {
     const inputs = parseInputs(raw);
+    await this.recoverFirst(inputs.name);
     const where = await resolveHost(this.clusters(), inputs.placement.cluster, inputs.placement.host);
     await using h = await this.connect(where.host);
     if (!(await h.runtime.imageExists(inputs.image, { timeout: CALL }))) {
@@ -138,6 +148,7 @@ export class FerryOperations {
    * Not found anywhere: the resource is gone (empty id).
    */
   async read(id: string, props: Record<string, unknown>): Promise<{ id?: string; props?: ContainerOutputs }> {
+    await this.recoverFirst(id);
     const found = await this.locate(id, asString(props.cluster), asString(props.host));
     if (found === undefined) return {};
     const inputs = inputsOf(props) as ContainerInputs;
@@ -152,6 +163,7 @@ export class FerryOperations {
     raw: Record<string, unknown>,
   ): Promise<{ outs: ContainerOutputs }> {
     const news = parseInputs(raw);
+    await this.recoverFirst(news.name);
     const d = diffContainer(olds, raw);
     const lastOld = olds.lastMigration as MigrationSummary | undefined;
     const source = await resolveHost(this.clusters(), String(olds.cluster), asString(olds.host));
@@ -165,6 +177,12 @@ export class FerryOperations {
       return { outs: makeOutputs(news, where, lastOld) };
     }
     const target = await resolveHost(this.clusters(), news.placement.cluster, news.placement.host);
+    // a move that a killed `pulumi up` left done (and recovery finished) is not made again
+    const here = await this.locate(news.name, source.cluster, source.host.name).catch(() => undefined);
+    if (here !== undefined && here.cluster === target.cluster && here.host === target.host.name) {
+      this.say(`ferry ${news.name}: already on ${label(target)} (a move finished by recovery)`);
+      return { outs: makeOutputs(news, here, lastOld) };
+    }
     const key = linkKey(source.cluster, target.cluster);
     try {
       const moved = await this.links.withSlot(
@@ -235,6 +253,7 @@ export class FerryOperations {
 
   /** Removes the container from its host and any copy left on other configured hosts. */
   async delete(id: string, props: Record<string, unknown>): Promise<void> {
+    await this.recoverFirst(id);
     const clusters = this.clusters();
     const recorded = asString(props.cluster);
     const recordedHost = asString(props.host);

@@ -1,3 +1,4 @@
+import { memoryJournalStore } from '../../provider/engine/journal';
 /**
  * The provider's operations against fake hosts (an in-memory engine per host; anything else the code
  * calls throws) and a fake engine bridge: create, read/drift, update (move, output-only, partial failure),
@@ -101,7 +102,12 @@ const B = '198.18.2.2';
 function setUp(): { hosts: FakeHosts; ops: FerryOperations; lines: string[] } {
   const hosts = new FakeHosts();
   const lines: string[] = [];
-  const ops = new FerryOperations(hosts.connect, (l) => lines.push(l), false);
+  const ops = new FerryOperations(
+    hosts.connect,
+    (l) => lines.push(l),
+    false,
+    () => memoryJournalStore(),
+  );
   ops.configure({ get: (k) => (k === 'ferry:clusters' ? JSON.stringify(clusters()) : undefined) });
   return { hosts, ops, lines };
 }
@@ -334,7 +340,12 @@ describe('delete', () => {
 
 describe('config', () => {
   it('check reports a missing ferry:clusters on the placement', () => {
-    const ops = new FerryOperations(() => Promise.reject(new Error('unexpected connect')), undefined, false);
+    const ops = new FerryOperations(
+      () => Promise.reject(new Error('unexpected connect')),
+      undefined,
+      false,
+      () => memoryJournalStore(),
+    );
     ops.configure({ get: () => undefined });
     expect(ops.check(inputs()).failures).toEqual([
       {

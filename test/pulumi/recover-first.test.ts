@@ -1,0 +1,82 @@
+/**
+ * The provider's own recovery before each operation: a migration still owned by a live process (a
+ * `pulumi up` running elsewhere) is never acted on, and the operation stops with a line that says so.
+ */
+import {
+  currentOwner,
+  memoryJournalStore,
+  newJournal,
+  transition,
+  withOwner,
+  type Journal,
+} from '../../provider/engine/journal';
+import { MigrationUnfinished, recoverFirst } from '../../provider/pulumi/recover-first';
+import type { ClustersFile } from '../../provider/config/clusters';
+
+const host = {
+  name: 'host-1',
+  address: '192.0.2.1',
+  port: 22,
+  user: 'ferry',
+  hostKey: 'ssh-ed25519 AAAA',
+  dockerSocket: '/run/docker.sock',
+  workDir: '/w',
+};
+const clusters: ClustersFile = {
+  clusters: [
+    { name: 'a', hosts: [host] },
+    { name: 'b', hosts: [{ ...host, name: 'host-2' }] },
+  ],
+};
+
+function journalOf(container: string, at: Date): Journal {
+  return newJournal(
+    {
+      migrationId: `m-${container}`,
+      containerName: container,
+      source: { cluster: 'a', host },
+      target: { cluster: 'b', host: { ...host, name: 'host-2' } },
+      sourceContainerId: 's'.repeat(64),
+      checkpointName: `ferry-m-${container}`,
+      sourceDir: '/w/ferry-m',
+      targetDir: '/w/ferry-m',
+    },
+    at,
+  );
+}
+
+const noConnect = (): never => {
+  throw new Error('unexpected connect');
+};
+
+describe('recoverFirst', () => {
+  it('does nothing when the container has no unfinished migration (others are not looked at)', async () => {
+    const store = memoryJournalStore();
+    const now = new Date();
+    const other = withOwner(
+      transition(journalOf('other', now), { kind: 'prepared' }, now),
+      currentOwner(),
+      now,
+    );
+    await store.save(other);
+    const lines: string[] = [];
+    await recoverFirst('web', clusters, noConnect, (l) => lines.push(l), store);
+    expect(lines).toEqual([]);
+  });
+
+  it('stops the operation when a live process owns the migration (its lease is fresh)', async () => {
+    const store = memoryJournalStore();
+    const now = new Date();
+    await store.save(
+      withOwner(transition(journalOf('web', now), { kind: 'prepared' }, now), currentOwner(), now),
+    );
+    const err = await recoverFirst('web', clusters, noConnect, () => undefined, store).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(MigrationUnfinished);
+    expect((err as Error).message).toMatch(
+      /^ferry: web has an unfinished migration that could not be recovered: m-web: wait \(journal prepared\): /,
+    );
+    expect((await store.load('m-web'))?.state).toBe('prepared');
+  });
+});
