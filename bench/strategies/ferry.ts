@@ -7,7 +7,7 @@
  * switchover is not delayed), because the engine removes the source container after a verified move.
  */
 import { migrate } from '../../provider/engine/migrate';
-import { memoryJournalStore } from '../../provider/engine/journal';
+import { memoryJournalStore } from '../../provider/engine/journal/journal';
 import { systemClock, type MigrationRequest, type ProgressEvent } from '../../provider/engine/types';
 import { connectHost } from '../../provider/hosts/connect';
 import { nowS, RelayedPath, type StrategyContext, type StrategyOutcome } from './types';

@@ -5,7 +5,7 @@
  */
 import { PrerequisiteMissing } from '../../provider/errors';
 import type { HostRef } from '../../provider/engine/types';
-import type { WorkloadCheck } from '../../provider/engine/verify';
+import type { WorkloadCheck } from '../../provider/engine/verify/verify';
 import type { ConnectedHost } from '../../provider/hosts/connect';
 import type { LinkSpec, Prediction } from '../types';
 

@@ -8,9 +8,9 @@ import { chooseClustersFile, readClustersFile } from '../config/clusters-file';
 import type { CliContext } from './main';
 import { InvalidInput } from '../errors';
 import { connectHost } from '../hosts/connect';
-import { fileJournalStore } from '../engine/journal';
+import { fileJournalStore } from '../engine/journal/journal';
 import { migrate } from '../engine/migrate';
-import { recover } from '../engine/recover';
+import { recover } from '../engine/recovery/recover';
 import { reportToMarkdown } from '../engine/report';
 import { hostResolver, resolveHostRef } from '../engine/host-ref';
 import {

@@ -3,15 +3,15 @@
  * wall time from the start; the downtime runs from the final freeze to the target running.
  */
 import { bytes, seconds, type Duration } from '../units';
-import type { DataPath } from './data-path';
-import type { FinalRoundResult } from './final-round';
-import type { ImageTransferResult } from './image-transfer';
-import type { PrecopyResult } from './precopy';
-import type { Preparation } from './prepare';
+import type { DataPath } from './data-path/data-path';
+import type { FinalRoundResult } from './switchover/final-round';
+import type { ImageTransferResult } from './switchover/image-transfer';
+import type { PrecopyResult } from './precopy/precopy';
+import type { Preparation } from './measure/prepare';
 import type { MigrationReport } from './report';
-import type { RestoreResult } from './restore';
+import type { RestoreResult } from './switchover/restore';
 import type { RestoreMode } from './types';
-import type { VerifyResult } from './verify';
+import type { VerifyResult } from './verify/verify';
 
 /** Everything a finished migration found. */
 export interface ReportFacts {

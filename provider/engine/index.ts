@@ -3,7 +3,7 @@
  * CRIU (runc), SSH and the Engine API. Entry points: {@link migrate} and {@link recover}. See docs/engine.md.
  */
 export { migrate, newMigrationId } from './migrate';
-export { DIRTY_INTERVAL } from './prepare';
+export { DIRTY_INTERVAL } from './measure/prepare';
 export {
   recover,
   decideRecovery,
@@ -12,7 +12,7 @@ export {
   type RecoveryAction,
   type RecoveryDecision,
   type RecoveryResult,
-} from './recover';
+} from './recovery/recover';
 export { reportToMarkdown, type MigrationReport, type RestoreBreakdown } from './report';
 export {
   defaultJournalDir,
@@ -26,12 +26,17 @@ export {
   type JournalEvent,
   type JournalState,
   type JournalStore,
-} from './journal';
+} from './journal/journal';
 export { resolveHostRef } from './host-ref';
-export type { NamedObservation, WorkloadCheck, WorkloadCheckContext, WorkloadObservation } from './verify';
-export { receiveScript, receiveCommand } from './receive-script';
-export { ENGINE_COSTS, ENGINE_POLICY, planInputs } from './plan-inputs';
-export type { RoundRecord } from './precopy';
+export type {
+  NamedObservation,
+  WorkloadCheck,
+  WorkloadCheckContext,
+  WorkloadObservation,
+} from './verify/verify';
+export { receiveScript, receiveCommand } from './data-path/receive-script';
+export { ENGINE_COSTS, ENGINE_POLICY, planInputs } from './measure/plan-inputs';
+export type { RoundRecord } from './precopy/precopy';
 export {
   hostLabel,
   systemClock,

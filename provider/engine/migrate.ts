@@ -11,15 +11,15 @@ import { randomBytes } from 'node:crypto';
 import { MigrationFenced, type MigrationPhase } from '../errors';
 import { seconds } from '../units';
 import { buildReport } from './build-report';
-import { DEFAULT_AUTHORIZED_KEYS } from './data-path';
-import { currentOwner, newJournal, withOwner } from './journal';
+import { DEFAULT_AUTHORIZED_KEYS } from './data-path/data-path';
+import { currentOwner, newJournal, withOwner } from './journal/journal';
 import { BACK_HANDLERS, failedNotes } from './machine/back';
 import { initialMemory, LIVE_HANDLERS, type LiveContext } from './machine/live';
 import { errorLine } from './machine/phases';
 import { runMachine, type MachineRun } from './machine/run';
 import { journalWriter, type JournalWriter } from './machine/writer';
 import { phaseError } from './phase-errors';
-import { preflight, type PreflightResult } from './preflight';
+import { preflight, type PreflightResult } from './preflight/preflight';
 import type { MigrationReport } from './report';
 import { hostLabel, type MigrationDeps, type MigrationRequest } from './types';
 

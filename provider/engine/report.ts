@@ -2,12 +2,12 @@
  * The `MigrationReport`: the plan (predicted) beside what happened (measured), and its Markdown rendering.
  * Plain JSON data; durations in seconds, sizes in bytes, rates in bytes per second.
  */
-import type { NamedObservation } from './verify';
+import type { NamedObservation } from './verify/verify';
 import type { MigrationPlan } from '../model';
 import { formatBytes, formatDuration, type Bytes, type BytesPerSecond, type Duration } from '../units';
-import type { DataPathKind } from './data-path';
-import type { RoundRecord } from './precopy';
-import type { ImageTransferResult } from './image-transfer';
+import type { DataPathKind } from './data-path/data-path';
+import type { RoundRecord } from './precopy/precopy';
+import type { ImageTransferResult } from './switchover/image-transfer';
 import type { RestoreMode } from './types';
 
 /** Where the switchover's time went on the target, seconds. */

@@ -7,8 +7,8 @@ import type { MigrationPhase } from '../errors';
 import type { ConnectedHost } from '../hosts/connect';
 import type { MigrationPolicy, PageStats, StopRule } from '../model';
 import type { Bytes, BytesPerSecond, Duration } from '../units';
-import type { JournalStore } from './journal';
-import type { WorkloadCheck } from './verify';
+import type { JournalStore } from './journal/journal';
+import type { WorkloadCheck } from './verify/verify';
 
 /** A host named by its cluster and host name, with how to reach it. */
 export interface HostRef {

@@ -105,7 +105,7 @@ export async function moveContainer(req: MoveRequest): Promise<MoveResult> {
   const [{ migrate }, { fileJournalStore }, { reportToMarkdown }, { systemClock }, { connectHost }] =
     await Promise.all([
       import('../engine/migrate'),
-      import('../engine/journal'),
+      import('../engine/journal/journal'),
       import('../engine/report'),
       import('../engine/types'),
       import('../hosts/connect'),
@@ -202,7 +202,7 @@ export interface PlanningFacts {
  * profile, the engine's `ENGINE_COSTS`) and the engine's default policy.
  */
 export async function planningInputs(f: PlanningFacts): Promise<import('../model').ModelInputs> {
-  const { ENGINE_COSTS, ENGINE_POLICY } = await import('../engine/plan-inputs');
+  const { ENGINE_COSTS, ENGINE_POLICY } = await import('../engine/measure/plan-inputs');
   const p = f.policy ?? {};
   const [{ loadCalibrationProfile }, { profileCosts }] = await Promise.all([
     import('../calibration/load'),

@@ -11,7 +11,7 @@ import { parseBytes, seconds } from '../units';
 import { readProviderConfig, type ConfigSource, type ProviderConfig } from './config';
 import { diffContainer } from './diff';
 import { moveContainer, resolveHost, runningOnAfter, type HostTarget } from './engine-bridge';
-import { fileJournalStore, type JournalStore } from '../engine/journal';
+import { fileJournalStore, type JournalStore } from '../engine/journal/journal';
 import { defaultLinkCacheFile, recordLink } from './link-cache';
 import { recoverFirst } from './recover-first';
 import { LinkCoordinator, linkKey } from './link-coordinator';

@@ -7,7 +7,7 @@
  */
 import type { ClustersFile, HostConfig } from '../config/clusters';
 import { FerryError } from '../errors';
-import type { JournalStore } from '../engine/journal';
+import type { JournalStore } from '../engine/journal/journal';
 import type { ConnectedHost } from '../hosts/connect';
 
 /** An unfinished migration the provider could not recover: the operation must not go on. */
@@ -43,7 +43,7 @@ export async function recoverFirst(
   journal: JournalStore,
 ): Promise<void> {
   const [{ recover }, { systemClock }, { hostResolver }] = await Promise.all([
-    import('../engine/recover'),
+    import('../engine/recovery/recover'),
     import('../engine/types'),
     import('../engine/host-ref'),
   ]);

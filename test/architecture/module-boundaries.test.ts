@@ -91,7 +91,7 @@ describe('module boundaries', () => {
 
   it('loading the package entry point loads neither ssh2 nor dockerode, nor the test bed', () => {
     const script =
-      "require('./provider/index.ts');" +
+      "require('./provider/index');" +
       'const loaded = Object.keys(require.cache).filter((k) => /node_modules\\/(ssh2|dockerode|docker-modem)\\/|\\/testbed\\//.test(k));' +
       'process.stdout.write(JSON.stringify(loaded));';
     const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {

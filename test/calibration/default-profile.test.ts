@@ -4,7 +4,7 @@ import {
   DEFAULT_PROFILE_NAME,
   loadCalibrationProfile,
 } from '../../provider/calibration';
-import { ENGINE_COPY_RESTORE, ENGINE_COSTS, planInputs } from '../../provider/engine/plan-inputs';
+import { ENGINE_COPY_RESTORE, ENGINE_COSTS, planInputs } from '../../provider/engine/measure/plan-inputs';
 import { UNCALIBRATED_COSTS } from '../../provider/model';
 import { bytes, millis, mib, mibPerSecond, seconds } from '../../provider/units';
 

@@ -4,7 +4,7 @@
  * calibration's report schema is checked against the real shape.
  */
 import type { MigrationReport } from '../../provider/engine/report';
-import type { RoundRecord } from '../../provider/engine/precopy';
+import type { RoundRecord } from '../../provider/engine/precopy/precopy';
 import {
   deltaTime,
   deriveParams,

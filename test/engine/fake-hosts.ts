@@ -6,7 +6,7 @@
  * for `apply N` (as receive.sh does).
  */
 import { posix } from 'node:path';
-import type { DataPath } from '../../provider/engine/data-path';
+import type { DataPath } from '../../provider/engine/data-path/data-path';
 import type { ExecResult } from '../../provider/hosts/remote-shell';
 import { seconds } from '../../provider/units';
 import {

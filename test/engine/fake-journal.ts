@@ -2,7 +2,7 @@
  * A journal of migration `m1` that matches the strict fakes of fake-shell.ts (source `/w`, target `/v`,
  * container {@link ID}, checkpoint {@link NAME}), for the tests that drive the real rollback and cleanup.
  */
-import { newJournal, type Journal } from '../../provider/engine/journal';
+import { newJournal, type Journal } from '../../provider/engine/journal/journal';
 import { ID, NAME, S, T, fakeHost, World } from './fake-shell';
 
 /** The journal, in state `state` with `frozen` in its history when `frozen`. */

@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { migrate } from '../../provider/engine/migrate';
-import { FIXED_RULE_ROUND_CAP } from '../../provider/engine/round-deciders';
+import { FIXED_RULE_ROUND_CAP } from '../../provider/engine/precopy/round-deciders';
 import { LXD_RULE } from '../../provider/model';
 import { reportToMarkdown, type MigrationReport } from '../../provider/engine/report';
 import type { Testbed } from '../../testbed';

@@ -4,7 +4,7 @@
  */
 import { connectHost, type ConnectedHost } from '../../provider/hosts/connect';
 import { resolveHostRef } from '../../provider/engine/host-ref';
-import { memoryJournalStore } from '../../provider/engine/journal';
+import { memoryJournalStore } from '../../provider/engine/journal/journal';
 import {
   systemClock,
   type HostRef,

@@ -5,8 +5,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildNative } from '../../provider/engine/native-build';
-import { pagedeltaSourcePath } from '../../provider/engine/pagedelta';
+import { buildNative } from '../../provider/engine/preflight/native-build';
+import { pagedeltaSourcePath } from '../../provider/engine/precopy/pagedelta';
 import { describeIntegration } from '../support/describe-integration';
 
 /** Something a test suite needs from the host. */

@@ -12,7 +12,7 @@ import {
   nativeBuildHash,
   nativeCompileArgv,
   staleBuilds,
-} from '../../provider/engine/native-build';
+} from '../../provider/engine/preflight/native-build';
 import { seconds } from '../../provider/units';
 
 describe('pure helpers', () => {

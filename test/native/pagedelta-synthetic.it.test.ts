@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parsePagedeltaStat, parsePagedeltaSummary } from '../../provider/engine/pagedelta';
+import { parsePagedeltaStat, parsePagedeltaSummary } from '../../provider/engine/precopy/pagedelta';
 import {
   describeIf,
   expectNoOutput,

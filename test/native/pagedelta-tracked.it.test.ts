@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parsePagedeltaStat, parsePagedeltaSummary } from '../../provider/engine/pagedelta';
-import { flattenImagesArgv } from '../../provider/engine/rounds';
+import { parsePagedeltaStat, parsePagedeltaSummary } from '../../provider/engine/precopy/pagedelta';
+import { flattenImagesArgv } from '../../provider/engine/precopy/rounds';
 import {
   describeIf,
   expectNoOutput,

@@ -8,14 +8,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildNative } from '../../provider/engine/native-build';
+import { buildNative } from '../../provider/engine/preflight/native-build';
 import {
   changedBytes,
   parsePagedeltaStat,
   parsePagedeltaSummary,
   unchangedRatio,
   type PagedeltaSummary,
-} from '../../provider/engine/pagedelta';
+} from '../../provider/engine/precopy/pagedelta';
 import { describeIf, expectNoOutput, expectSameDir, ok, pagedeltaBinary, run } from './helpers';
 
 jest.setTimeout(180_000);

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { JOURNAL_DIR_ENV, parseJournal, type Journal } from '../../provider/engine/journal';
+import { JOURNAL_DIR_ENV, parseJournal, type Journal } from '../../provider/engine/journal/journal';
 import { connectHost } from '../../provider/hosts/connect';
 import { RESOURCE_LABEL } from '../../provider/pulumi/outputs';
 import type { Testbed } from '../../testbed';

@@ -1,4 +1,4 @@
-import { memoryJournalStore } from '../../provider/engine/journal';
+import { memoryJournalStore } from '../../provider/engine/journal/journal';
 /**
  * The provider's operations against fake hosts (an in-memory engine per host; anything else the code
  * calls throws) and a fake engine bridge: create, read/drift, update (move, output-only, partial failure),

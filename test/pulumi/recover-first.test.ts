@@ -9,7 +9,7 @@ import {
   transition,
   withOwner,
   type Journal,
-} from '../../provider/engine/journal';
+} from '../../provider/engine/journal/journal';
 import { MigrationUnfinished, recoverFirst } from '../../provider/pulumi/recover-first';
 import type { ClustersFile } from '../../provider/config/clusters';
 

@@ -5,12 +5,12 @@
  */
 import type { MigrationPhase } from '../../errors';
 import type { Bytes } from '../../units';
-import { describeStep, type CleanupHosts, type FailedStep } from '../cleanup-steps';
-import type { Journal } from '../journal';
+import { describeStep, type CleanupHosts, type FailedStep } from '../rollback/cleanup-steps';
+import type { Journal } from '../journal/journal';
 
-import { cleanUpAfterSuccess, rollBack, type RollbackResult } from '../rollback';
+import { cleanUpAfterSuccess, rollBack, type RollbackResult } from '../rollback/rollback';
 import { hostLabel, type Clock } from '../types';
-import { verifyTarget, type VerifyResult, type WorkloadCheck } from '../verify';
+import { verifyTarget, type VerifyResult, type WorkloadCheck } from '../verify/verify';
 import type { Handlers, HandlerResult } from './run';
 
 /** What the shared handlers need, and where they leave what they found. */

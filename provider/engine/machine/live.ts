@@ -5,7 +5,7 @@
  * shared handlers (back.ts) take over, as they do in a recovery.
  */
 import { bytes, type Duration } from '../../units';
-import { setUpDataPath, type DataPath } from '../data-path';
+import { setUpDataPath, type DataPath } from '../data-path/data-path';
 import {
   createTarget,
   fencedRestartPolicy,
@@ -14,13 +14,13 @@ import {
   type FinalCheckpoint,
   type FinalRoundInput,
   type FinalRoundResult,
-} from '../final-round';
-import { describeImageTransfer, sendImage, type ImageTransferResult } from '../image-transfer';
-import type { PrecopyResult } from '../precopy';
-import { precopy } from '../precopy';
-import type { PreflightResult } from '../preflight';
-import { prepare, type Preparation } from '../prepare';
-import { restoreOnTarget, type RestoreResult } from '../restore';
+} from '../switchover/final-round';
+import { describeImageTransfer, sendImage, type ImageTransferResult } from '../switchover/image-transfer';
+import type { PrecopyResult } from '../precopy/precopy';
+import { precopy } from '../precopy/precopy';
+import type { PreflightResult } from '../preflight/preflight';
+import { prepare, type Preparation } from '../measure/prepare';
+import { restoreOnTarget, type RestoreResult } from '../switchover/restore';
 import { SHORT_STEP } from '../timeouts';
 import { hostLabel, type MigrationDeps, type MigrationRequest } from '../types';
 import type { BackContext } from './back';

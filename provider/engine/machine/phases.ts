@@ -3,7 +3,7 @@
  * failure in it leads to. Nothing here is stored beside the state.
  */
 import type { MigrationPhase } from '../../errors';
-import type { JournalEvent, JournalState } from '../journal';
+import type { JournalEvent, JournalState } from '../journal/journal';
 
 /**
  * The phase each state's work belongs to: what runs while the journal is in that state (the data path and

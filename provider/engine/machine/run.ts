@@ -4,7 +4,7 @@
  * anything else happens. Live migrations and recovery run the same loop, with the same handlers for the
  * states they share (target-running, verified, rolling-back).
  */
-import { isTerminal, type Journal, type JournalEvent, type JournalState } from '../journal';
+import { isTerminal, type Journal, type JournalEvent, type JournalState } from '../journal/journal';
 import { failureEvent, PHASE_OF } from './phases';
 import type { MigrationPhase } from '../../errors';
 import type { JournalWriter } from './writer';

@@ -4,7 +4,13 @@
  * renewed. Saves are serialised. After the first save, a failed write never stops the migration or its
  * rollback: it is recorded in `writeFailures` (and the in-memory journal goes on).
  */
-import { renewLease, transition, type Journal, type JournalEvent, type JournalStore } from '../journal';
+import {
+  renewLease,
+  transition,
+  type Journal,
+  type JournalEvent,
+  type JournalStore,
+} from '../journal/journal';
 import type { Clock } from '../types';
 import { errorLine } from './phases';
 

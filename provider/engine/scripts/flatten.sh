@@ -1,6 +1,6 @@
 #!/bin/sh
 # Ferry: makes CRIU image dir DIR complete in place when it is a tracked dump with a parent link
-# (provider/engine/rounds.ts, flattenImagesArgv, documents it). Runs on the source host as
+# (provider/engine/precopy/rounds.ts, flattenImagesArgv, documents it). Runs on the source host as
 #   sh -c "<this text>" sh PAGEDELTA DIR
 # The engine drops this leading comment block before it sends the text; from a checkout it also runs as
 #   sh provider/engine/scripts/flatten.sh PAGEDELTA DIR

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Ferry: the receiver of one migration, on the target host (provider/engine/receive-script.ts documents
+# Ferry: the receiver of one migration, on the target host (provider/engine/data-path/receive-script.ts documents
 # its grammar). The engine writes it to <dir>/receive.sh with this leading comment block replaced by a
 # line that sets the two arguments, `set -- '<dir>' '<pagedelta>'`; the per-migration SSH key then runs it
 # as `sh <dir>/receive.sh` with the request in SSH_ORIGINAL_COMMAND. From a checkout it also runs as

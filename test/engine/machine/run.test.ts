@@ -11,11 +11,11 @@ import {
   type Journal,
   type JournalState,
   type JournalStore,
-} from '../../../provider/engine/journal';
+} from '../../../provider/engine/journal/journal';
 import { PHASE_OF } from '../../../provider/engine/machine/phases';
 import { runMachine, type Handlers } from '../../../provider/engine/machine/run';
 import { journalWriter } from '../../../provider/engine/machine/writer';
-import { decideRecovery } from '../../../provider/engine/recover';
+import { decideRecovery } from '../../../provider/engine/recovery/recover';
 import { seconds } from '../../../provider/units';
 
 /** Both hosts as the machine's work leaves them. */

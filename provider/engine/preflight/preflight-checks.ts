@@ -1,0 +1,145 @@
+/**
+ * Pure evaluation of preflight facts: what is wrong, and how to fix it. The facts are gathered by
+ * `preflight.ts`; keeping the judgement pure makes every rule unit-testable.
+ */
+import { formatBytes, type Bytes } from '../../units';
+
+/** What preflight found on one host. */
+export interface HostFacts {
+  /** `cluster/host`. */
+  readonly label: string;
+  /** `criu --version` parsed (`undefined`: criu missing or unparsable). */
+  readonly criuVersion: string | undefined;
+  /** Whether `criu check` said it works. */
+  readonly criuCheck: boolean;
+  /** Whether the kernel tracks dirty pages (`criu check --feature mem_dirty_track`). */
+  readonly dirtyTracking: boolean;
+  /** Whether userfaultfd works (`criu check --feature uffd-noncoop`). */
+  readonly uffd: boolean;
+  /** `runc --version` first line, or `undefined`. */
+  readonly runcVersion: string | undefined;
+  /** Docker Engine version, or `undefined` when it does not answer. */
+  readonly engineVersion: string | undefined;
+  /** Experimental mode (checkpoint/restore) on. */
+  readonly experimental: boolean;
+  /** Kernel release. */
+  readonly kernel: string;
+  /** `cgroup2fs` or `tmpfs` (cgroup v1). */
+  readonly cgroupFs: string;
+  /** CPU flags of the first CPU. */
+  readonly cpuFlags: readonly string[];
+  /** Free bytes in the work directory's file system. */
+  readonly freeDisk: Bytes;
+}
+
+/** What preflight found about the container. */
+export interface ContainerFacts {
+  /** Its state on the source. */
+  readonly state: string;
+  /** Established TCP connections of its processes. */
+  readonly establishedTcp: number;
+  /** Bind-mount sources that do not exist on the target. */
+  readonly missingBindSources: readonly string[];
+  /** Whether a container of the same name already exists on the target. */
+  readonly nameTakenOnTarget: boolean;
+  /** Resident memory of the container, bytes (an estimate for the disk check). */
+  readonly memoryEstimate: Bytes;
+}
+
+/** One problem found. */
+export interface PreflightProblem {
+  /** What is wrong. */
+  readonly what: string;
+  /** How to fix it. */
+  readonly fix: string;
+}
+
+/** All problems that forbid the migration; empty when it may go ahead. */
+export function preflightProblems(
+  source: HostFacts,
+  target: HostFacts,
+  c: ContainerFacts,
+): PreflightProblem[] {
+  const out: PreflightProblem[] = [];
+  for (const h of [source, target]) {
+    if (h.criuVersion === undefined)
+      out.push({ what: `${h.label}: criu is missing`, fix: 'install CRIU >= 3.17 (see docs/host-setup)' });
+    else if (!h.criuCheck)
+      out.push({
+        what: `${h.label}: \`criu check\` fails`,
+        fix: 'use a CRIU that supports this kernel (4.x)',
+      });
+    if (h.runcVersion === undefined) out.push({ what: `${h.label}: runc is missing`, fix: 'install runc' });
+    if (h.engineVersion === undefined)
+      out.push({ what: `${h.label}: the Docker Engine does not answer`, fix: 'start dockerd' });
+    else if (!h.experimental)
+      out.push({
+        what: `${h.label}: the Docker Engine is not in experimental mode`,
+        fix: 'run dockerd --experimental',
+      });
+  }
+  if (source.cgroupFs !== target.cgroupFs)
+    out.push({
+      what: `cgroup versions differ (${source.label}: ${source.cgroupFs}, ${target.label}: ${target.cgroupFs})`,
+      fix: 'migrate between hosts with the same cgroup version',
+    });
+  const missing = source.cpuFlags.filter((f) => !target.cpuFlags.includes(f));
+  if (missing.length > 0)
+    out.push({
+      what: `${target.label} lacks CPU features of ${source.label}: ${missing.slice(0, 8).join(' ')}`,
+      fix: 'pick a target with the same or a newer CPU',
+    });
+  if (c.state !== 'running')
+    out.push({
+      what: `the container is ${c.state}, not running`,
+      fix: 'start it, or move a stopped container by recreating it',
+    });
+  if (c.establishedTcp > 0)
+    out.push({
+      what: `the container has ${c.establishedTcp} established TCP connection(s): CRIU cannot carry them without --tcp-established`,
+      fix: 'close them (or drain the service) before migrating',
+    });
+  for (const m of c.missingBindSources)
+    out.push({
+      what: `bind mount source ${m} does not exist on ${target.label}`,
+      fix: 'create it on the target (or use a volume)',
+    });
+  if (c.nameTakenOnTarget)
+    out.push({
+      what: `a container with the same name exists on ${target.label}`,
+      fix: 'remove or rename it there',
+    });
+  const need = c.memoryEstimate * 3;
+  if (target.freeDisk < need)
+    out.push({
+      what: `${target.label} has ${formatBytes(target.freeDisk)} free, needs about ${formatBytes(need as Bytes)}`,
+      fix: 'free disk space in its work directory',
+    });
+  if (source.freeDisk < need)
+    out.push({
+      what: `${source.label} has ${formatBytes(source.freeDisk)} free, needs about ${formatBytes(need as Bytes)}`,
+      fix: 'free disk space in its work directory',
+    });
+  return out;
+}
+
+/** Counts established TCP connections in `/proc/<pid>/net/tcp{,6}` text (state field `01`). */
+export function countEstablished(procNetTcp: string): number {
+  return procNetTcp
+    .split('\n')
+    .slice(0)
+    .filter((l) => /^\s*\d+:/.test(l))
+    .filter((l) => l.trim().split(/\s+/)[3] === '01').length;
+}
+
+/** Parses the `flags` line of /proc/cpuinfo (first CPU). */
+export function parseCpuFlags(cpuinfo: string): string[] {
+  const m = /^flags\s*:\s*(.*)$/m.exec(cpuinfo);
+  return m ? m[1]!.trim().split(/\s+/) : [];
+}
+
+/** Parses `VmRSS:  1234 kB` of /proc/<pid>/status into bytes (0 when absent). */
+export function parseVmRss(status: string): Bytes {
+  const m = /^VmRSS:\s*(\d+)\s*kB/m.exec(status);
+  return (m ? Number(m[1]) * 1024 : 0) as Bytes;
+}

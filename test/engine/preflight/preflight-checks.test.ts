@@ -1,0 +1,78 @@
+import {
+  countEstablished,
+  parseCpuFlags,
+  parseVmRss,
+  preflightProblems,
+  type ContainerFacts,
+  type HostFacts,
+} from '../../../provider/engine/preflight/preflight-checks';
+import { gib, mib } from '../../../provider/units';
+
+const host = (label: string, o: Partial<HostFacts> = {}): HostFacts => ({
+  label,
+  criuVersion: '4.1.1',
+  criuCheck: true,
+  dirtyTracking: false,
+  uffd: true,
+  runcVersion: 'runc version 1.1.5',
+  engineVersion: '20.10.24',
+  experimental: true,
+  kernel: '6.18',
+  cgroupFs: 'tmpfs',
+  cpuFlags: ['fpu', 'sse2', 'avx2'],
+  freeDisk: gib(10),
+  ...o,
+});
+const ctr = (o: Partial<ContainerFacts> = {}): ContainerFacts => ({
+  state: 'running',
+  establishedTcp: 0,
+  missingBindSources: [],
+  nameTakenOnTarget: false,
+  memoryEstimate: mib(256),
+  ...o,
+});
+
+describe('preflightProblems', () => {
+  it('passes a healthy pair', () => expect(preflightProblems(host('a'), host('b'), ctr())).toEqual([]));
+
+  it.each<[string, HostFacts, HostFacts, ContainerFacts, RegExp]>([
+    ['criu missing', host('a', { criuVersion: undefined }), host('b'), ctr(), /a: criu is missing/],
+    ['criu check fails', host('a'), host('b', { criuCheck: false }), ctr(), /b: `criu check` fails/],
+    ['no experimental', host('a'), host('b', { experimental: false }), ctr(), /experimental/],
+    ['engine down', host('a', { engineVersion: undefined }), host('b'), ctr(), /does not answer/],
+    ['cgroup differs', host('a'), host('b', { cgroupFs: 'cgroup2fs' }), ctr(), /cgroup versions differ/],
+    [
+      'cpu lacks avx2',
+      host('a'),
+      host('b', { cpuFlags: ['fpu', 'sse2'] }),
+      ctr(),
+      /lacks CPU features .*avx2/,
+    ],
+    ['stopped container', host('a'), host('b'), ctr({ state: 'exited' }), /is exited, not running/],
+    ['tcp', host('a'), host('b'), ctr({ establishedTcp: 2 }), /2 established TCP/],
+    ['bind', host('a'), host('b'), ctr({ missingBindSources: ['/srv/x'] }), /\/srv\/x does not exist/],
+    ['name taken', host('a'), host('b'), ctr({ nameTakenOnTarget: true }), /same name exists/],
+    ['disk', host('a'), host('b', { freeDisk: mib(100) }), ctr(), /b has 100.0 MiB free/],
+  ])('%s', (_n, a, b, c, re) => {
+    const p = preflightProblems(a, b, c);
+    expect(p.map((x) => x.what).join('\n')).toMatch(re);
+    expect(p.every((x) => x.fix.length > 0)).toBe(true);
+  });
+
+  it('counts established connections only', () => {
+    const tcp = [
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1',
+      '   1: 0100007F:1F90 0100007F:A000 01 00000000:00000000 00:00000000 00000000     0        0 2',
+      '   2: 0100007F:1F91 0100007F:A001 01 00000000:00000000 00:00000000 00000000     0        0 3',
+    ].join('\n');
+    expect(countEstablished(tcp)).toBe(2);
+    expect(countEstablished('')).toBe(0);
+  });
+
+  it('parses cpu flags and VmRSS', () => {
+    expect(parseCpuFlags('processor: 0\nflags\t\t: fpu vme sse2\n')).toEqual(['fpu', 'vme', 'sse2']);
+    expect(parseVmRss('Name: x\nVmRSS:\t  2048 kB\n')).toBe(2048 * 1024);
+    expect(parseVmRss('')).toBe(0);
+  });
+});
