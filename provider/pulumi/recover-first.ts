@@ -17,11 +17,13 @@ export class MigrationUnfinished extends FerryError {
     readonly container: string,
     /** One line per unrecovered migration. */
     readonly details: readonly string[],
+    /** Where the journals are. */
+    journalDir: string,
   ) {
     super(
       `ferry: ${container} has an unfinished migration that could not be recovered: ${details.join('; ')}`,
       {
-        hint: 'check what the lines say, then run pulumi up (or pulumi refresh) again; the journals are in ~/.ferry/journal',
+        hint: `check what the lines say, then run pulumi up (or pulumi refresh) again; the journals are in ${journalDir}`,
       },
     );
   }
@@ -42,10 +44,11 @@ export async function recoverFirst(
   say: (line: string) => void,
   journal: JournalStore,
 ): Promise<void> {
-  const [{ recover }, { systemClock }, { hostResolver }] = await Promise.all([
+  const [{ recover }, { systemClock }, { hostResolver }, { defaultJournalDir }] = await Promise.all([
     import('../engine/recovery/recover'),
     import('../engine/types'),
     import('../engine/host-ref'),
+    import('../engine/journal/journal-store'),
   ]);
   const results = await recover(
     {
@@ -73,5 +76,6 @@ export async function recoverFirst(
     throw new MigrationUnfinished(
       container,
       stuck.map((r) => `${r.migrationId}: ${r.action}${r.state ? ` (journal ${r.state})` : ''}: ${r.reason}`),
+      defaultJournalDir(),
     );
 }

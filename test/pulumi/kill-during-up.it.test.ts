@@ -2,7 +2,8 @@
  * A `pulumi up` killed mid-migration converges on the next run. The relocate example goes up on cluster-a;
  * its placement changes to cluster-b; the `pulumi up` that moves it (the CLI, its language host and the
  * provider: one process group) is SIGKILLed once the journal says the source is frozen. At that moment no
- * copy runs. The next `pulumi up` recovers first (the provider finishes or rolls back the unfinished
+ * copy runs. After `pulumi cancel` (the killed CLI left its lock on the file backend, which Pulumi asks the user
+ * to remove that way), the next `pulumi up` recovers first (the provider finishes or rolls back the unfinished
  * migration itself) and then moves the container: one copy on cluster-b with its counter intact, the state
  * says cluster-b, and nothing of either migration is left on the hosts.
  */
@@ -35,6 +36,26 @@ async function copiesOn(cluster: string): Promise<string[]> {
 async function ticksOn(cluster: string): Promise<ReturnType<typeof parseDirtierLog>> {
   await using h = await connectHost(hostOf(bed, cluster));
   return parseDirtierLog(await h.runtime.logs(name));
+}
+
+/** `pid` and all its descendants (from /proc), children after their parents. */
+function processTree(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      // the fields after the command (which may hold spaces) start after the last ')'
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(e), ppid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++)
+    for (const [p, pp] of parentOf) if (pp === tree[i] && !tree.includes(p)) tree.push(p);
+  return tree;
 }
 
 /** The journals in `dir` (parsed by the schema; unreadable files fail the test). */
@@ -81,11 +102,10 @@ it('pulumi up SIGKILLed with the source frozen; the next pulumi up converges to 
   const lastOnA = beforeKill[beforeKill.length - 1]!.tick;
 
   await stack.setConfig(`${PROJECT}:cluster`, { value: 'cluster-b' });
-  // the CLI itself, in a process group of its own, so that the kill reaches the provider too
+  // the CLI itself, so that the test can kill it and everything it started
   const child = spawn('pulumi', ['up', '--yes', '--skip-preview', '--non-interactive', '--stack', 'e2e'], {
     cwd: dir,
     env: { ...process.env, ...pulumiEnv(path.join(dir, 'state')), [JOURNAL_DIR_ENV]: journalDir },
-    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -106,14 +126,26 @@ it('pulumi up SIGKILLed with the source frozen; the next pulumi up converges to 
     if (frozen === undefined) await new Promise((r) => setTimeout(r, 20));
   }
   if (frozen === undefined) throw new Error(`no journal reached frozen in 240 s:\n${output}`);
-  process.kill(-child.pid!, 'SIGKILL');
+  // the whole `pulumi up` dies at once: the CLI, its language host and the provider (Pulumi starts
+  // plugins in process groups of their own, so the tree is walked, not the group)
+  const tree = processTree(child.pid!);
+  for (const p of tree) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   await gone;
+  expect(tree.length).toBeGreaterThan(2);
   process.stdout.write(
     `--- killed pulumi up at journal state frozen (${frozen.migrationId}); its output:\n${output}\n`,
   );
   // no copy runs: the source is stopped by the final checkpoint, the target is created, not started
   expect([...(await copiesOn('cluster-a')), ...(await copiesOn('cluster-b'))]).not.toContain('running');
 
+  // the killed CLI left its lock on the file backend; Pulumi's own answer to that is `pulumi cancel`
+  await stack.cancel();
   let transcript = '';
   const up = await stack.up({
     onOutput: (o) => {
