@@ -13,6 +13,7 @@ import {
   argvText,
   DIFF_SH,
   DIRTY,
+  MKDIR_PREFIX,
   ID,
   PD,
   RUNTIME_ROOT,
@@ -95,8 +96,8 @@ function pagedelta(w: World, file: string, args: readonly string[]): Partial<Exe
 /** The source during pre-copy and the final round: mkdir, runc checkpoint, pagedelta, rm of deltas/rounds. */
 export function roundsSource(w: World): Respond {
   return (argv) => {
-    if (argv[0] === 'mkdir' && argv[1] === '-p' && argv[2] === '--' && argv.length > 3) {
-      for (const d of argv.slice(3)) if (!w.src.has(d)) w.src.set(d, { image: false });
+    if (same(argv.slice(0, 4), MKDIR_PREFIX) && argv.length > 4) {
+      for (const d of argv.slice(4)) if (!w.src.has(d)) w.src.set(d, { image: false });
       return {};
     }
     if (argv[0] === 'runc') return runc(w, argv);

@@ -23,8 +23,10 @@ export const T = '/v/ferry-m1';
 export const PD = '/w/ferry-m1/bin/pagedelta';
 export const RUNTIME_ROOT = '/run/docker/runtime-runc/moby';
 export const CK = `/var/lib/docker/containers/${ID}/checkpoints/${NAME}`;
-export const DIFF_SH = 'out=$1; shift; exec "$@" > "$out"';
+export const DIFF_SH = 'umask 077; out=$1; shift; exec "$@" > "$out"';
 export const R = (n: number): string => `${S}/rounds/${n}`;
+/** `mkdirArgv` without its paths (hosts/commands/files.ts). */
+export const MKDIR_PREFIX = ['sh', '-c', 'umask 077 && exec mkdir -p -- "$@"', 'sh'];
 export const TR = (n: number): string => `${T}/rounds/${n}`;
 
 /** Pages of the fake container (256 MiB) and pages dirtied between two rounds. */
@@ -143,3 +145,18 @@ export const runcArgv = (image: string, work: string, flags: readonly string[]):
   src('runc', '--root', RUNTIME_ROOT, 'checkpoint', '--image-path', image, '--work-path', work, ...flags, ID);
 export const diffArgv = (file: string, ...pd: string[]): Entry =>
   src('sh', '-c', DIFF_SH, 'sh', file, PD, ...pd);
+
+/** The prefix of this migration's pages dirs (a random nonce follows). */
+export const PAGES_PREFIX = `/tmp/ferry-pages-${NAME}-${ID.slice(0, 12)}-`;
+
+/** The pages dir named in `argv` (the last argument starting with {@link PAGES_PREFIX}), if any. */
+export function pagesDirIn(argv: readonly string[]): string | undefined {
+  return [...argv]
+    .reverse()
+    .find((a) => a.startsWith(PAGES_PREFIX) && /^[0-9a-f]{8,}$/.test(a.slice(PAGES_PREFIX.length)));
+}
+
+/** An entry with its pages dir (random) replaced by `<pages>`, for comparisons. */
+export function withPagesPlaceholder(e: Entry): Entry {
+  return e.map((a) => (a === pagesDirIn(e) ? '<pages>' : a));
+}

@@ -185,7 +185,8 @@ export async function diff(
   const argv = [
     'sh',
     '-c',
-    'out=$1; shift; exec "$@" > "$out"',
+    // the delta holds memory pages: 0600
+    'umask 077; out=$1; shift; exec "$@" > "$out"',
     'sh',
     file,
     ...(options.tracked ? pagedeltaDiffTrackedArgv(pagedelta, cur) : pagedeltaDiffArgv(pagedelta, prev, cur)),

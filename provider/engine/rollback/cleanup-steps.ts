@@ -13,7 +13,7 @@ import { DEFAULT_AUTHORIZED_KEYS } from '../data-path/data-path';
 import { keyComment, removeAuthorizedKeyArgv } from '../data-path/data-path-commands';
 import type { CleanupStep, Journal } from '../journal/journal';
 import { removeCtrdCopiesOfArgv } from '../data-path/remote';
-import { NONCE_FILE } from '../switchover/restore';
+import { NONCE_FILE, removePagesDirsArgv } from '../switchover/restore';
 import { SHORT_STEP } from '../timeouts';
 
 /** The control socket of the direct path's SSH master, in the source's migration dir. */
@@ -137,6 +137,7 @@ export async function runCleanupStep(step: CleanupStep, hosts: CleanupHosts): Pr
       await run(host.shell, removeCtrdCopiesOfArgv(step.checkpointName, NONCE_FILE), {
         timeout: SHORT_STEP,
       });
+      await run(host.shell, removePagesDirsArgv(step.checkpointName), { timeout: SHORT_STEP });
       return;
     case 'restart-policy':
       await host.runtime.setRestartPolicy(step.containerId, step.policy, { timeout: SHORT_STEP });
@@ -164,7 +165,7 @@ export function describeStep(s: CleanupStep): string {
     case 'remove-container':
       return `removing container ${s.id.slice(0, 12)} on the ${s.host}`;
     case 'ctrd-copies':
-      return `removing containerd's copies of ${s.checkpointName} on the ${s.host}`;
+      return `removing containerd's copies and the pages dirs of ${s.checkpointName} on the ${s.host}`;
     case 'restart-policy':
       return `putting restart policy ${s.policy} on ${s.containerId.slice(0, 12)} on the ${s.host}`;
   }

@@ -14,7 +14,7 @@
  * it entered the container's mount namespace), resolves them to the moved files. Absolute links fail
  * ("No pages-1.img image"): they resolve against the container's root.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { InvalidInput, RestoreFailed } from '../../errors';
 import { dockerCheckpointDir, DEFAULT_DOCKER_DATA_ROOT } from '../../hosts/commands/docker-paths';
 import type { ConnectedHost } from '../../hosts/connect';
@@ -40,15 +40,36 @@ export function placeImagesArgv(from: string | undefined, to: string, nonce: str
 /** The shim's temp dir, where containerd unpacks checkpoints (`ctrd-checkpoint*`). */
 export const SHIM_TMPDIR = '/tmp';
 
-/** Where the pages of a checkpoint are kept by reference during its restore (a sibling of the unpacked dir). */
-export function pagesDirFor(checkpointName: string, containerId: string): string {
+/**
+ * Where the pages of a checkpoint are kept by reference during its restore (a sibling of the unpacked dir,
+ * so in the shared `/tmp`): named after the checkpoint and the container, with a random `nonce` so that the
+ * name cannot be guessed beforehand (the dir is created fresh, 0700: an existing one fails the restore).
+ */
+export function pagesDirFor(checkpointName: string, containerId: string, nonce: string): string {
   if (!/^[A-Za-z0-9_.-]+$/.test(checkpointName)) {
     throw new InvalidInput('checkpointName', checkpointName, 'letters, digits, _ . -');
   }
-  return `${SHIM_TMPDIR}/ferry-pages-${checkpointName}-${containerId.slice(0, 12)}`;
+  if (!/^[0-9a-f]{8,}$/.test(nonce)) throw new InvalidInput('nonce', nonce, 'at least 8 hex digits');
+  return `${SHIM_TMPDIR}/ferry-pages-${checkpointName}-${containerId.slice(0, 12)}-${nonce}`;
 }
 
-/** `sh -c` that moves `dir`'s `pages-*.img` into `pagesDir` and leaves relative symlinks in their place. */
+/** `rm -rf` of every pages dir of checkpoint `checkpointName` (all nonces): what a killed restore left. */
+export function removePagesDirsArgv(checkpointName: string): string[] {
+  if (!/^[A-Za-z0-9_.-]+$/.test(checkpointName)) {
+    throw new InvalidInput('checkpointName', checkpointName, 'letters, digits, _ . -');
+  }
+  return ['sh', '-c', 'rm -rf -- "$1"/ferry-pages-"$2"-*', 'sh', SHIM_TMPDIR, checkpointName];
+}
+
+/** A fresh random nonce for {@link pagesDirFor}. */
+export function pagesNonce(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/**
+ * `sh -c` that creates `pagesDir` (0700; it must not exist), moves `dir`'s `pages-*.img` into it and leaves
+ * relative symlinks in their place.
+ */
 export function pagesByReferenceArgv(dir: string, pagesDir: string): string[] {
   const name = pagesDir.slice(SHIM_TMPDIR.length + 1);
   if (!pagesDir.startsWith(`${SHIM_TMPDIR}/ferry-pages-`) || name.includes('/') || name.includes('..')) {
@@ -57,7 +78,7 @@ export function pagesByReferenceArgv(dir: string, pagesDir: string): string[] {
   return [
     'sh',
     '-c',
-    'mkdir -p "$2" && for f in "$1"/pages-*.img; do [ -f "$f" ] && [ ! -L "$f" ] || continue; b=${f##*/}; mv -- "$f" "$2/$b" && ln -s "../${2##*/}/$b" "$f" || exit 1; done',
+    'mkdir -m 700 -- "$2" && for f in "$1"/pages-*.img; do [ -f "$f" ] && [ ! -L "$f" ] || continue; b=${f##*/}; mv -- "$f" "$2/$b" && ln -s "../${2##*/}/$b" "$f" || exit 1; done',
     'sh',
     dir,
     pagesDir,
@@ -106,7 +127,7 @@ export async function startFromImages(
     checkpointName,
   );
   const t0 = clock.now();
-  const pagesDir = pagesDirFor(checkpointName, containerId);
+  const pagesDir = pagesDirFor(checkpointName, containerId, pagesNonce());
   // pages leave the received round dir first: /tmp and the work dir are usually one mount (a rename),
   // the engine's data root often another (a copy): only the small files and the links cross it
   if (pagesByReference) {

@@ -8,7 +8,14 @@ import { absolutePath, isStrictlyInside } from './validate';
 
 /** `mkdir -p -- <path>...`: all of them in one command. */
 export function mkdirArgv(...paths: [string, ...string[]]): string[] {
-  return ['mkdir', '-p', '--', ...paths.map((p) => absolutePath('path', p))];
+  // umask 077: the dirs Ferry creates hold memory images; nobody else may read them
+  return [
+    'sh',
+    '-c',
+    'umask 077 && exec mkdir -p -- "$@"',
+    'sh',
+    ...paths.map((p) => absolutePath('path', p)),
+  ];
 }
 
 /** `rm -f -- <path>...`: removes files (not directories); a missing one is no error. */

@@ -26,6 +26,7 @@ import {
   TR,
   World,
   type Entry,
+  MKDIR_PREFIX,
 } from '../fake-shell';
 
 /** Stops after `n` rounds: the test decides how many pre-copy rounds run. */
@@ -53,7 +54,7 @@ function expectedPrecopyLog(tracked: boolean, first: number, n: number): Entry[]
     if (k > 0) {
       const work = `${S}/work-${i}`;
       const incremental = tracked ? ['--parent-path', `../${i - 1}`, '--pre-dump'] : [];
-      log.push(src('mkdir', '-p', '--', R(i), work));
+      log.push(src(...MKDIR_PREFIX, R(i), work));
       log.push(runcArgv(R(i), work, ['--leave-running', ...incremental, '--file-locks']));
     }
     const file = `${S}/delta-${i}`;

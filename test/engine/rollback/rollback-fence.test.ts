@@ -7,7 +7,11 @@
 import { removeAuthorizedKeyArgv } from '../../../provider/engine/data-path/data-path-commands';
 import { MIGRATION_LABEL } from '../../../provider/engine/switchover/final-round';
 import { removeCtrdCopiesOfArgv } from '../../../provider/engine/data-path/remote';
-import { NONCE_FILE, pagesByReferenceArgv, pagesDirFor } from '../../../provider/engine/switchover/restore';
+import {
+  NONCE_FILE,
+  pagesByReferenceArgv,
+  removePagesDirsArgv,
+} from '../../../provider/engine/switchover/restore';
 import { closeControlMasterArgv, controlSocketOf } from '../../../provider/engine/rollback/cleanup-steps';
 import { ensureTargetGone, rollBack } from '../../../provider/engine/rollback/rollback';
 import { fakeJournal } from '../fake-journal';
@@ -18,7 +22,7 @@ import type {
   ContainerSummary,
 } from '../../../provider/hosts/container-runtime';
 import { bytes } from '../../../provider/units';
-import { CK, fakeHost, ID, NAME, S, same, T, TOTAL, World } from '../fake-shell';
+import { CK, fakeHost, ID, NAME, pagesDirIn, S, same, T, TOTAL, World } from '../fake-shell';
 
 const TID = '7a'.repeat(32);
 
@@ -61,19 +65,19 @@ function targetRuntime(w: World, engine: TargetEngine): Partial<ContainerRuntime
 }
 
 function hosts(w: World, engine: TargetEngine) {
-  const pagesDir = pagesDirFor(NAME, ID);
   const ctrd = removeCtrdCopiesOfArgv(NAME, NONCE_FILE);
   const source = fakeHost(
     w,
     'src',
     (argv) => {
       if (same(argv, ['test', '-f', `${CK}/inventory.img`])) return {};
-      if (same(argv, pagesByReferenceArgv(CK, pagesDir))) return {};
+      if (pagesDirIn(argv) !== undefined && same(argv, pagesByReferenceArgv(CK, pagesDirIn(argv)!)))
+        return {};
       if (argv[0] === 'sh' && argv[2]?.endsWith(`> "$2/${NONCE_FILE}"`)) return {};
-      if (same(argv, ['rm', '-rf', '--', pagesDir])) return {};
+      if (pagesDirIn(argv) !== undefined && same(argv, ['rm', '-rf', '--', pagesDirIn(argv)!])) return {};
       if (same(argv, ['rm', '-rf', '--one-file-system', '--', CK])) return {};
       if (same(argv, ['rm', '-rf', '--one-file-system', '--', S])) return {};
-      if (same(argv, ctrd)) return {};
+      if (same(argv, ctrd) || same(argv, removePagesDirsArgv(NAME))) return {};
       if (same(argv, closeControlMasterArgv(controlSocketOf(S)))) return {};
       return undefined;
     },
@@ -99,7 +103,7 @@ function hosts(w: World, engine: TargetEngine) {
     (argv) => {
       if (same(argv, ['rm', '-rf', '--one-file-system', '--', T])) return {};
       if (same(argv, removeAuthorizedKeyArgv('.ssh/authorized_keys', 'ferry-migration-m1'))) return {};
-      if (same(argv, ctrd)) return {};
+      if (same(argv, ctrd) || same(argv, removePagesDirsArgv(NAME))) return {};
       return undefined;
     },
     targetRuntime(w, engine),

@@ -4,17 +4,37 @@
  */
 import { removeAuthorizedKeyArgv } from '../../../provider/engine/data-path/data-path-commands';
 import { removeCtrdCopiesOfArgv } from '../../../provider/engine/data-path/remote';
-import { NONCE_FILE, pagesByReferenceArgv, pagesDirFor } from '../../../provider/engine/switchover/restore';
+import {
+  NONCE_FILE,
+  pagesByReferenceArgv,
+  removePagesDirsArgv,
+} from '../../../provider/engine/switchover/restore';
 import { closeControlMasterArgv, controlSocketOf } from '../../../provider/engine/rollback/cleanup-steps';
 import { rollBack } from '../../../provider/engine/rollback/rollback';
 import { fakeJournal } from '../fake-journal';
 import { flattenImagesArgv } from '../../../provider/engine/precopy/rounds';
 import type { ContainerInfo, ContainerState } from '../../../provider/hosts/container-runtime';
 import { bytes } from '../../../provider/units';
-import { CK, fakeHost, ID, NAME, PD, R, S, same, src, T, TOTAL, World, type Entry } from '../fake-shell';
+import {
+  CK,
+  fakeHost,
+  ID,
+  NAME,
+  PAGES_PREFIX,
+  pagesDirIn,
+  PD,
+  R,
+  S,
+  same,
+  src,
+  T,
+  TOTAL,
+  withPagesPlaceholder,
+  World,
+  type Entry,
+} from '../fake-shell';
 
 describe('rollBack: a tracked final dump is flattened before the source restores it', () => {
-  const pagesDir = pagesDirFor(NAME, ID);
   const place = (argv: readonly string[]): boolean =>
     argv.length === 7 &&
     same(argv.slice(0, 2), ['sh', '-c']) &&
@@ -53,12 +73,13 @@ describe('rollBack: a tracked final dump is flattened before the source restores
           w.src.set(CK, { image: true });
           return {};
         }
-        if (same(argv, pagesByReferenceArgv(CK, pagesDir))) return {};
+        if (pagesDirIn(argv) !== undefined && same(argv, pagesByReferenceArgv(CK, pagesDirIn(argv)!)))
+          return {};
         if (place(argv)) return {};
-        if (same(argv, ['rm', '-rf', '--', pagesDir])) return {};
+        if (pagesDirIn(argv) !== undefined && same(argv, ['rm', '-rf', '--', pagesDirIn(argv)!])) return {};
         if (same(argv, ['rm', '-rf', '--one-file-system', '--', CK])) return {};
         if (same(argv, ['rm', '-rf', '--one-file-system', '--', S])) return {};
-        if (same(argv, ctrd)) return {};
+        if (same(argv, ctrd) || same(argv, removePagesDirsArgv(NAME))) return {};
         if (same(argv, closeControlMasterArgv(controlSocketOf(S)))) return {};
         return undefined;
       },
@@ -82,7 +103,7 @@ describe('rollBack: a tracked final dump is flattened before the source restores
       (argv) => {
         if (same(argv, ['rm', '-rf', '--one-file-system', '--', T])) return {};
         if (same(argv, removeAuthorizedKeyArgv('.ssh/authorized_keys', 'ferry-migration-m1'))) return {};
-        if (same(argv, ctrd)) return {};
+        if (same(argv, ctrd) || same(argv, removePagesDirsArgv(NAME))) return {};
         return undefined;
       },
       {
@@ -113,17 +134,17 @@ describe('rollBack: a tracked final dump is flattened before the source restores
       e[0] === 'src' && place(e.slice(1)) ? [...e.slice(0, -1), '<nonce>'] : e;
     const from = w.log.findIndex((e) => same(e, src('test', '-f', `${CK}/inventory.img`)));
     const to = w.log.findIndex((e) => same(e, src('rm', '-rf', '--one-file-system', '--', CK)));
-    expect(w.log.slice(from, to).map(nonce)).toEqual(
+    expect(w.log.slice(from, to).map(nonce).map(withPagesPlaceholder)).toEqual(
       restores
         ? [
             src('test', '-f', `${CK}/inventory.img`),
             ['src-engine', 'inspect', ID], // waits until the engine sees it stopped
             ...(sourcePagedelta === undefined ? [] : [src('test', '-L', `${CK}/parent`)]),
             ...flattens,
-            src(...pagesByReferenceArgv(CK, pagesDir)),
+            withPagesPlaceholder(src(...pagesByReferenceArgv(CK, `${PAGES_PREFIX}00000000`))),
             src('sh', '-c', `printf "%s\\n" "$3" > "$2/${NONCE_FILE}"`, 'sh', '-', CK, '<nonce>'),
             ['src-engine', 'start', ID, NAME],
-            src('rm', '-rf', '--', pagesDir),
+            src('rm', '-rf', '--', '<pages>'),
             ['src-engine', 'inspect', ID],
           ]
         : [src('test', '-f', `${CK}/inventory.img`)],

@@ -24,6 +24,7 @@ import {
   TOTAL,
   TR,
   World,
+  MKDIR_PREFIX,
 } from '../fake-shell';
 
 interface FinalCase {
@@ -139,7 +140,7 @@ describe('finalRound: the last dump and its delta', () => {
     const file = `${S}/delta-final`;
     // sequential part: no --leave-running, no --pre-dump; the container stops here
     expect(w.log.slice(0, 4)).toEqual([
-      src('mkdir', '-p', '--', CK, `${S}/work-final`),
+      src(...MKDIR_PREFIX, CK, `${S}/work-final`),
       runcArgv(CK, `${S}/work-final`, [...c.runcExtra, '--file-locks']),
       ['frozen'],
       diffArgv(file, ...c.pagedelta),

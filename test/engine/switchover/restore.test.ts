@@ -7,6 +7,7 @@ import {
   pagesBackArgv,
   pagesByReferenceArgv,
   pagesDirFor,
+  pagesNonce,
   placeImagesArgv,
 } from '../../../provider/engine/switchover/restore';
 
@@ -15,8 +16,28 @@ const run = (argv: string[]): void => {
 };
 
 describe('restore argv builders', () => {
-  it('names the pages dir after the checkpoint and the container', () => {
-    expect(pagesDirFor('ferry-m1', 'ab'.repeat(32))).toBe('/tmp/ferry-pages-ferry-m1-abababababab');
+  it('names the pages dir after the checkpoint, the container and a nonce nobody can guess', () => {
+    expect(pagesDirFor('ferry-m1', 'ab'.repeat(32), '0123abcd')).toBe(
+      '/tmp/ferry-pages-ferry-m1-abababababab-0123abcd',
+    );
+    expect(pagesNonce()).toMatch(/^[0-9a-f]{16}$/);
+    expect(pagesNonce()).not.toBe(pagesNonce());
+    expect(() => pagesDirFor('ferry-m1', 'ab', '')).toThrow(InvalidInput);
+  });
+
+  it("refuses a pages dir that exists already (it could be anyone's), and creates its own 0700", () => {
+    const root = fs.mkdtempSync('/tmp/ferry-pages-unit-');
+    const pages = `/tmp/ferry-pages-unit-${process.pid}-taken`;
+    try {
+      fs.mkdirSync(pages);
+      expect(() => run(pagesByReferenceArgv(root, pages))).toThrow();
+      fs.rmdirSync(pages);
+      run(pagesByReferenceArgv(root, pages));
+      expect(fs.statSync(pages).mode & 0o777).toBe(0o700);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(pages, { recursive: true, force: true });
+    }
   });
 
   it.each([['/tmp/x'], ['/var/ferry-pages-x'], ['/tmp/ferry-pages-a/b'], ['/tmp/ferry-pages-..']])(

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { posix } from 'node:path';
 import { InvalidInput } from '../../../provider/errors';
@@ -63,9 +67,22 @@ describe('removeUnderArgv', () => {
 });
 
 describe('other file commands', () => {
+  it('mkdir creates dirs nobody else can read (they hold memory images)', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-mkdir-'));
+    try {
+      const argv = mkdirArgv(path.join(root, 'a', 'b'));
+      execFileSync(argv[0]!, argv.slice(1));
+      expect(fs.statSync(path.join(root, 'a')).mode & 0o777).toBe(0o700);
+      expect(fs.statSync(path.join(root, 'a', 'b')).mode & 0o777).toBe(0o700);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('builds mkdir, tar, du and df', () => {
-    expect(mkdirArgv('/a/b')).toEqual(['mkdir', '-p', '--', '/a/b']);
-    expect(mkdirArgv('/a/b', '/c')).toEqual(['mkdir', '-p', '--', '/a/b', '/c']);
+    const mk = ['sh', '-c', 'umask 077 && exec mkdir -p -- "$@"', 'sh'];
+    expect(mkdirArgv('/a/b')).toEqual([...mk, '/a/b']);
+    expect(mkdirArgv('/a/b', '/c')).toEqual([...mk, '/a/b', '/c']);
     expect(() => mkdirArgv('/a', 'rel')).toThrow(InvalidInput);
     expect(tarCreateArgv({ dir: '/img' })).toEqual([
       'tar',
