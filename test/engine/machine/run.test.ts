@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import {
+  JOURNAL_STATES,
   memoryJournalStore,
   newJournal,
   type Journal,
@@ -41,15 +42,8 @@ class Hosts {
   }
 }
 
-const FORWARD: readonly JournalState[] = [
-  'started',
-  'prepared',
-  'copying',
-  'target-created',
-  'frozen',
-  'restoring',
-  'target-running',
-];
+/** The states before the target is verified, in order: a failure in any of them rolls back. */
+const FORWARD: readonly JournalState[] = JOURNAL_STATES.slice(0, JOURNAL_STATES.indexOf('verified'));
 
 /** Handlers that do to the model what the real ones do to the hosts; `failIn` throws in that state. */
 function modelHandlers(h: Hosts, failIn?: JournalState): Handlers<Hosts> {
