@@ -1,0 +1,87 @@
+/**
+ * The fault families of the campaign and the journal states they can be triggered at (pure data). A family
+ * is what `--faults` names; each trial draws the variant (cut or blackhole, source or target, TERM or KILL...).
+ */
+
+/** The journal states of a migration, in migration order, as the engine writes them (v2 adds `fenced`). */
+export const JOURNAL_STATES = [
+  'started',
+  'prepared',
+  'copying',
+  'target-created',
+  'frozen',
+  'restoring',
+  'target-running',
+  'verified',
+  'done',
+  'rolling-back',
+  'rolled-back',
+  'fenced',
+  'failed',
+] as const;
+
+/** A journal state name. */
+export type JournalStateName = (typeof JOURNAL_STATES)[number];
+
+/** States after which a migration is over and nothing is left to do. */
+export const GOOD_TERMINAL_STATES: readonly string[] = ['done', 'rolled-back'];
+
+/**
+ * The fault families, in the order of the brief: (a) the link cut or blackholed, (b) the relay killed,
+ * (c) a dockerd stopped, (d) the controller killed, (e) images corrupted on the target, (f) two migrations of
+ * the same container at once, (g) a full disk on the target.
+ */
+export const FAULT_FAMILIES = [
+  'link',
+  'relay',
+  'dockerd',
+  'controller',
+  'corrupt',
+  'double',
+  'disk',
+] as const;
+
+/** A fault family. */
+export type FaultFamily = (typeof FAULT_FAMILIES)[number];
+
+/** Short aliases accepted by `--faults` besides the family names (the brief's letters). */
+export const FAMILY_ALIASES: Readonly<Record<string, FaultFamily>> = {
+  a: 'link',
+  b: 'relay',
+  c: 'dockerd',
+  d: 'controller',
+  e: 'corrupt',
+  f: 'double',
+  g: 'disk',
+};
+
+/** The journal states a family may be triggered at (an empty list: delay triggers only). */
+export const TRIGGER_STATES: Readonly<Record<FaultFamily, readonly JournalStateName[]>> = {
+  link: ['prepared', 'copying', 'target-created', 'frozen', 'restoring'],
+  relay: ['prepared', 'copying', 'target-created', 'frozen', 'restoring'],
+  dockerd: ['copying', 'target-created', 'frozen', 'restoring', 'target-running', 'verified'],
+  controller: [
+    'started',
+    'prepared',
+    'copying',
+    'target-created',
+    'frozen',
+    'restoring',
+    'target-running',
+    'verified',
+  ],
+  corrupt: ['copying', 'target-created', 'frozen', 'restoring'],
+  double: [],
+  disk: ['prepared', 'copying', 'target-created'],
+};
+
+/** Whether a family may also be triggered by a plain delay after the controller started. */
+export const DELAY_TRIGGERS: Readonly<Record<FaultFamily, boolean>> = {
+  link: true,
+  relay: true,
+  dockerd: true,
+  controller: false,
+  corrupt: false,
+  double: true,
+  disk: false,
+};
