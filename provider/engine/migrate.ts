@@ -128,11 +128,16 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
   renew.unref();
   let end: MachineRun;
   try {
-    end = await runMachine(ctx, { ...LIVE_HANDLERS, ...BACK_HANDLERS }, w, (f, next) =>
-      say(
-        f.phase,
-        `failed: ${errorLine(f.error)}; ${next.kind === 'rolling-back' ? 'rolling back' : next.kind}`,
-      ),
+    end = await runMachine(
+      ctx,
+      { ...LIVE_HANDLERS, ...BACK_HANDLERS },
+      w,
+      (f, next) =>
+        say(
+          f.phase,
+          `failed: ${errorLine(f.error)}; ${next.kind === 'rolling-back' ? 'rolling back' : next.kind}`,
+        ),
+      RECOVER_COMMAND,
     );
   } finally {
     clearInterval(renew);

@@ -30,11 +30,19 @@ export function errorLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 }
 
+/** The command that finishes a fenced migration, when the caller names none. */
+export const DEFAULT_FENCE_COMMAND = 'ferry migrate --recover --clusters-file <your clusters file>';
+
 /**
- * What a failure of the work of `state` leads to: before the target is verified, a rollback; in a rollback
- * (or in the cleanup after a verified move, which never rolls a running target back), `failed`.
+ * What a failure of the work of `state` leads to: before the target is verified, a rollback; a rollback that
+ * fails (a host or its engine not answering, typically) fences, so that the next recovery retries it once
+ * the hosts answer; in the cleanup after a verified move, which never rolls a running target back, `failed`.
  */
-export function failureEvent(state: JournalState, e: unknown): JournalEvent {
+export function failureEvent(
+  state: JournalState,
+  e: unknown,
+  fenceCommand: string = DEFAULT_FENCE_COMMAND,
+): JournalEvent {
   switch (state) {
     case 'started':
     case 'prepared':
@@ -44,9 +52,17 @@ export function failureEvent(state: JournalState, e: unknown): JournalEvent {
     case 'restoring':
     case 'target-running':
       return { kind: 'rolling-back', note: errorLine(e) };
-    case 'verified':
     case 'rolling-back':
     case 'fenced':
+      return {
+        kind: 'fenced',
+        fence: {
+          reason: `the rollback failed: ${errorLine(e)}`,
+          check: 'that both hosts and their engines answer, and where the container runs',
+          command: fenceCommand,
+        },
+      };
+    case 'verified':
     case 'done':
     case 'rolled-back':
     case 'failed':

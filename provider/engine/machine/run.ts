@@ -50,6 +50,7 @@ export async function runMachine<C>(
   handlers: Handlers<C>,
   w: JournalWriter,
   onFailure?: (f: MachineFailure, next: JournalEvent) => void,
+  fenceCommand?: string,
 ): Promise<MachineRun> {
   let failure: MachineFailure | undefined;
   const later: MachineFailure[] = [];
@@ -64,7 +65,7 @@ export async function runMachine<C>(
       const f = { phase: PHASE_OF[state], error: e };
       if (failure === undefined) failure = f;
       else later.push(f);
-      result = { event: failureEvent(state, e) };
+      result = { event: failureEvent(state, e, fenceCommand) };
       onFailure?.(f, result.event);
     }
     await w.step(result.event);

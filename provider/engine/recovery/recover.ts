@@ -133,11 +133,16 @@ async function resume(
     fenceCommand,
     found: {},
   };
-  const end = await runMachine(ctx, BACK_HANDLERS, w, (f, next) =>
-    ctx.say(
-      f.phase,
-      `failed: ${errorLine(f.error)}; ${next.kind === 'rolling-back' ? 'rolling back' : next.kind}`,
-    ),
+  const end = await runMachine(
+    ctx,
+    BACK_HANDLERS,
+    w,
+    (f, next) =>
+      ctx.say(
+        f.phase,
+        `failed: ${errorLine(f.error)}; ${next.kind === 'rolling-back' ? 'rolling back' : next.kind}`,
+      ),
+    fenceCommand,
   );
   const f = ctx.found;
   const notes = [

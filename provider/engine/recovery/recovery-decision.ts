@@ -28,8 +28,15 @@ export interface RecoveryDecision {
 }
 
 /** Decides what to do with an unfinished migration from its journal and what both hosts show (pure). */
-export function decideRecovery(journal: Pick<Journal, 'state'>, o: Observed): RecoveryDecision {
+export function decideRecovery(
+  journal: Pick<Journal, 'state'> & Partial<Pick<Journal, 'history'>>,
+  o: Observed,
+): RecoveryDecision {
   const state = journal.state;
+  // the final checkpoint stopped the source at some point: its final images are the state
+  const frozen =
+    ['frozen', 'restoring', 'target-running', 'verified'].includes(state) ||
+    (journal.history?.some((e) => e.state === 'frozen') ?? false);
   if (isTerminal(state)) return { action: 'nothing', reason: `the journal is ${state}` };
   if (o.source === 'unreachable' || o.target === 'unreachable')
     return { action: 'wait', reason: 'a host is unreachable: try again when both answer' };
@@ -43,10 +50,12 @@ export function decideRecovery(journal: Pick<Journal, 'state'>, o: Observed): Re
             reason:
               'the journal is rolling back, but only the target runs and the source has no final images',
           }
-        : {
-            action: 'restore-source',
-            reason: 'the journal is rolling back: remove the target copy, then restore the source',
-          };
+        : o.sourceImages
+          ? {
+              action: 'restore-source',
+              reason: 'the journal is rolling back: remove the target copy, then restore the source',
+            }
+          : stoppedOutside(frozen, o);
   if (o.target === 'running') {
     if (o.source === 'running')
       return { action: 'manual', reason: 'the container runs on both hosts: decide which copy to keep' };
@@ -64,6 +73,20 @@ export function decideRecovery(journal: Pick<Journal, 'state'>, o: Observed): Re
     return {
       action: 'restore-source',
       reason: 'the source is stopped and its final images are there: restore it in place',
+    };
+  return stoppedOutside(frozen, o);
+}
+
+/**
+ * Nothing runs and the source has no final images. Before any final checkpoint the migration never
+ * stopped the source (its engine or someone else did): roll back what the migration left, and leave the
+ * source as its engine left it. After one, the images the state was in are gone: a person must look.
+ */
+function stoppedOutside(frozen: boolean, o: Observed): RecoveryDecision {
+  if (!frozen && o.target !== 'running')
+    return {
+      action: 'roll-back',
+      reason: `the source is ${o.source} without a final checkpoint of this migration (stopped outside Ferry): remove what the migration left, the source stays as its engine left it`,
     };
   return {
     action: 'manual',

@@ -173,12 +173,13 @@ describe('runMachine', () => {
     expect([h.src, h.tgt, h.maxLive]).toEqual(['running', 'absent', 1]);
   });
 
-  it('a failing rollback ends failed, with both failures kept', async () => {
+  it('a failing rollback fences (the next recovery retries it), with both failures kept', async () => {
     const h = new Hosts();
     const handlers = { ...modelHandlers(h, 'frozen'), ...backHandlers(h, 'rolling-back') };
     const w = await journalWriter(journal(), memoryJournalStore(), clock);
     const end = await runMachine(h, handlers, w);
-    expect(end.state).toBe('failed');
+    expect(end.state).toBe('fenced');
+    expect(w.current.fence?.reason).toBe('the rollback failed: injected failure in rolling-back');
     expect(end.failure?.phase).toBe('transfer');
     expect(end.laterFailures.map((f) => f.phase)).toEqual(['cleanup']);
   });

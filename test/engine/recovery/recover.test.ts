@@ -28,6 +28,10 @@ describe('decideRecovery', () => {
     // fenced: decided again from what the hosts show
     ['fenced', { source: 'stopped', target: 'absent', sourceImages: true }, 'restore-source'],
     ['fenced', { source: 'stopped', target: 'running', sourceImages: true }, 'finish'],
+    // the source stopped outside Ferry before any final checkpoint: clean up, leave it as it is
+    ['target-created', { source: 'stopped', target: 'stopped', sourceImages: false }, 'roll-back'],
+    ['rolling-back', { source: 'stopped', target: 'stopped', sourceImages: false }, 'roll-back'],
+    ['fenced', { source: 'absent', target: 'absent', sourceImages: false }, 'roll-back'],
   ])('journal %s, observed %j -> %s', (state, observed, action) => {
     const d = decideRecovery({ state }, observed);
     expect(d.action).toBe(action);
