@@ -108,6 +108,11 @@ export function familyOrder(seed: number, families: readonly FaultFamily[]): Fau
   return makeRng(trialSeed(seed, 0)).shuffle(known);
 }
 
+/**
+ * A trigger: a journal state, or a delay after the controller started drawn from `delay` (ms). The delays of
+ * the link, relay and dockerd faults lie within 1.5 to 7.5 s: a 64 MiB move over 20 ms / 200 Mbit/s takes
+ * 8 to 9 s on the bed, so a later delay would often strike after the migration ended.
+ */
 function drawTrigger(rng: Rng, family: FaultFamily, delay: readonly [number, number]): Trigger {
   const states = TRIGGER_STATES[family];
   const byDelay = DELAY_TRIGGERS[family] && (states.length === 0 || rng.chance(0.35));
@@ -121,13 +126,13 @@ function drawFault(rng: Rng, family: FaultFamily): FaultPlan {
       return {
         family,
         mode: rng.pick(['reset', 'blackhole'] as const),
-        trigger: drawTrigger(rng, family, [1500, 12000]),
+        trigger: drawTrigger(rng, family, [1500, 7500]),
         restoreAfterMs: rng.int(5, 60) * 100,
       };
     case 'relay':
       return {
         family,
-        trigger: drawTrigger(rng, family, [1500, 12000]),
+        trigger: drawTrigger(rng, family, [1500, 7500]),
         restoreAfterMs: rng.int(5, 50) * 100,
       };
     case 'dockerd':
@@ -135,7 +140,7 @@ function drawFault(rng: Rng, family: FaultFamily): FaultPlan {
         family,
         side: rng.pick(['source', 'target'] as const),
         signal: rng.pick(['SIGTERM', 'SIGKILL'] as const),
-        trigger: drawTrigger(rng, family, [1500, 12000]),
+        trigger: drawTrigger(rng, family, [1500, 7500]),
         restoreAfterMs: rng.int(10, 60) * 100,
       };
     case 'controller':
