@@ -30,6 +30,7 @@ import {
   type ObservedContainer,
   type RecoveryAction,
 } from './recovery-decision';
+import { endStrayCommands } from './stray-commands';
 import { SHORT_STEP } from '../timeouts';
 import type { MigrationDeps } from '../types';
 
@@ -166,6 +167,13 @@ async function recoverOne(
   const source = await deps.connect(hostConfigOf(j0.source, o)).catch(() => undefined);
   const target = await deps.connect(hostConfigOf(j0.target, o)).catch(() => undefined);
   try {
+    // the dead controller's remote commands end first: nothing of it acts while recovery does
+    for (const h of [source, target])
+      if (h !== undefined) {
+        const note = await endStrayCommands(h, j0.migrationId);
+        if (note !== undefined)
+          deps.log({ phase: 'cleanup', message: `recover ${j0.migrationId}: stray commands: ${note}` });
+      }
     const { observed, targetId } = await observeBoth(j0, source, target);
     const d = decideRecovery(j0, observed);
     deps.log({ phase: 'cleanup', message: `recover ${j0.migrationId}: ${d.action} (${d.reason})` });
