@@ -96,12 +96,17 @@ export function rollbackSteps(j: Journal, policyFenced: boolean): CleanupStep[] 
   ];
 }
 
-/** `ssh -O exit` on the control socket when it exists (any host name does: the path has no tokens). */
+/**
+ * `ssh -O exit` on the control socket when a master listens on it (any host name does: the path has no
+ * tokens); a socket whose master is gone (killed with its controller) is only removed.
+ */
 export function closeControlMasterArgv(socket: string): string[] {
   return [
     'sh',
     '-c',
-    '[ ! -S "$1" ] || ssh -F /dev/null -o BatchMode=yes -S "$1" -O exit ferry-migration 2>&1',
+    '[ -S "$1" ] || exit 0; ' +
+      'ssh -F /dev/null -o BatchMode=yes -S "$1" -O check ferry-migration >/dev/null 2>&1 || exec rm -f -- "$1"; ' +
+      'exec ssh -F /dev/null -o BatchMode=yes -S "$1" -O exit ferry-migration 2>&1',
     'sh',
     absolutePath('socket', socket),
   ];
