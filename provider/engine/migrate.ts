@@ -8,11 +8,18 @@
  * source again only when the target copy is known to be gone.
  */
 import { randomBytes } from 'node:crypto';
-import { MigrationFenced, type MigrationPhase } from '../errors';
+import { MigrationFenced, PreflightFailed, type MigrationPhase } from '../errors';
 import { seconds } from '../units';
 import { buildReport } from './build-report';
 import { DEFAULT_AUTHORIZED_KEYS } from './data-path/data-path';
-import { currentOwner, newJournal, withOwner } from './journal/journal';
+import {
+  currentOwner,
+  isTerminal,
+  localOwnerProbe,
+  newJournal,
+  recoveryVerdict,
+  withOwner,
+} from './journal/journal';
 import { BACK_HANDLERS, failedNotes } from './machine/back';
 import { initialMemory, LIVE_HANDLERS, type LiveContext } from './machine/live';
 import { errorLine } from './machine/phases';
@@ -28,6 +35,25 @@ const LEASE_RENEW_MS = 20_000;
 
 /** The command that finishes a fenced migration from the CLI. */
 export const RECOVER_COMMAND = 'ferry migrate --recover --clusters-file <your clusters file>';
+
+/**
+ * Why `container` (a name or an id) cannot be migrated now: an unfinished journal of it, owned by a live
+ * process (a migration running) or not (one to recover first). `undefined` when there is none.
+ */
+async function unfinishedOf(container: string, deps: MigrationDeps): Promise<string | undefined> {
+  const { journals } = await deps.journal.scan();
+  const j = journals.find(
+    (x) =>
+      !isTerminal(x.state) &&
+      (x.containerName === container ||
+        (container.length >= 12 && x.sourceContainerId.startsWith(container))),
+  );
+  if (j === undefined) return undefined;
+  const v = recoveryVerdict(j, deps.clock.wall(), localOwnerProbe());
+  return v.may
+    ? `migration ${j.migrationId} of ${j.containerName} is unfinished (journal ${j.state}): run ${RECOVER_COMMAND} first`
+    : `migration ${j.migrationId} of ${j.containerName} is running (journal ${j.state}; ${v.reason})`;
+}
 
 /** ` [label: a; b]`, or nothing when there is no note. */
 function notesText(notes: readonly string[], label = 'notes'): string {
@@ -58,6 +84,11 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
   const tgtLabel = hostLabel(req.target);
   const say = (phase: MigrationPhase | 'plan', message: string): void =>
     log({ phase, message, elapsed: seconds(elapsed()) });
+
+  // one migration of a container at a time (per journal dir): refused before anything is touched
+  const busy = await unfinishedOf(req.container, deps);
+  if (busy !== undefined)
+    throw new PreflightFailed(busy, srcLabel, { hint: 'wait for it, or recover it first' });
 
   await using source = await deps.connect(req.source.host);
   await using target = await deps.connect(req.target.host);
