@@ -16,15 +16,27 @@ export function keyComment(migrationId: string): string {
   return `ferry-migration-${migrationId}`;
 }
 
+/** `expiry-time` of an authorized_keys line: `YYYYMMDDHHMMZ` (UTC, minutes; OpenSSH 8.x and later). */
+export function expiryTimespec(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace(/[-T:]/g, '')}Z`;
+}
+
 /**
- * The authorized_keys line for the per-migration public key: `restrict` (no pty, no forwarding) and a
- * forced command running the migration's receiver.
+ * The authorized_keys line for the per-migration public key: `restrict` (no pty, no forwarding), a forced
+ * command running the migration's receiver, and, when `expires` is given, an `expiry-time` after which
+ * sshd refuses the key (so a line that a crash left behind is dead even before a recovery removes it).
  */
-export function authorizedKeyLine(publicKey: string, targetDir: string, migrationId: string): string {
+export function authorizedKeyLine(
+  publicKey: string,
+  targetDir: string,
+  migrationId: string,
+  expires?: Date,
+): string {
   const m = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256) ([A-Za-z0-9+/=]+)/.exec(publicKey.trim());
   if (!m) throw new InvalidInput('publicKey', publicKey, 'an OpenSSH public key "<type> <base64>"');
   const dir = safeScriptPath('targetDir', targetDir);
-  return `restrict,command="sh ${dir}/receive.sh" ${m[1]} ${m[2]} ${keyComment(migrationId)}`;
+  const expiry = expires === undefined ? '' : `,expiry-time="${expiryTimespec(expires)}"`;
+  return `restrict${expiry},command="sh ${dir}/receive.sh" ${m[1]} ${m[2]} ${keyComment(migrationId)}`;
 }
 
 /** The known_hosts line pinning `hostKey` (`"<type> <base64>"`) for `address:port`. */

@@ -80,6 +80,8 @@ export interface DataPathSetup {
   readonly authorizedKeysFile: string;
   /** Skip the direct path. */
   readonly forceRelay: boolean;
+  /** When sshd stops accepting the per-migration key (the line's `expiry-time`); none when absent. */
+  readonly keyExpires?: Date;
   /** Clock. */
   readonly clock: Clock;
 }
@@ -155,7 +157,7 @@ export async function setUpDataPath(s: DataPathSetup): Promise<DataPath> {
     tgt,
     appendAuthorizedKeyArgv(
       s.authorizedKeysFile,
-      authorizedKeyLine(keys.publicKey, s.targetDir, s.migrationId),
+      authorizedKeyLine(keys.publicKey, s.targetDir, s.migrationId, s.keyExpires),
     ),
     {
       timeout: SHORT_STEP,

@@ -102,6 +102,8 @@ export const LIVE_HANDLERS: Handlers<LiveContext> = {
       authorizedKeysFile: ctx.authorizedKeysFile,
       forceRelay: req.forceRelay ?? false,
       clock: deps.clock,
+      // the key outlives no migration: its deadline (default 30 min) plus an hour
+      keyExpires: new Date(deps.clock.wall().getTime() + ((req.deadline ?? 1800) + 3600) * 1000),
     });
     return { event: { kind: 'prepared' } };
   },

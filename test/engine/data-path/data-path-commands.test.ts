@@ -14,6 +14,9 @@ const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHxIAWZDei7jKntEmv8GfnA+o58j42h
 
 describe('data path commands', () => {
   it('binds the key to the receiver with restrict and a forced command', () => {
+    expect(authorizedKeyLine(KEY, '/w/ferry-m1', 'm1', new Date('2026-12-04T03:25:41.5Z'))).toMatch(
+      /^restrict,expiry-time="202612040325Z",command="sh \/w\/ferry-m1\/receive.sh" /,
+    );
     expect(authorizedKeyLine(KEY, '/w/ferry-m1', 'm1')).toBe(
       'restrict,command="sh /w/ferry-m1/receive.sh" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHxIAWZDei7jKntEmv8GfnA+o58j42hzNy05y2xwHTl9 ferry-migration-m1',
     );
