@@ -22,7 +22,7 @@ import {
 } from './cleanup-steps';
 import { MIGRATION_LABEL } from '../switchover/final-round';
 import type { Journal } from '../journal/journal';
-import { startFromImages } from '../switchover/restore';
+import { ExitedAfterRestore, startFromImages } from '../switchover/restore';
 import { flattenImagesArgv } from '../precopy/rounds';
 import { deltaTimeout, SHORT_STEP } from '../timeouts';
 import type { Clock } from '../types';
@@ -163,7 +163,14 @@ export async function rollBack(
           timeout: seconds(deltaTimeout(memory) * FLATTEN_LINKS),
         });
       }
-      await startFromImages(source, j.sourceContainerId, j.checkpointName, undefined, memory, clock);
+      try {
+        await startFromImages(source, j.sourceContainerId, j.checkpointName, undefined, memory, clock);
+      } catch (e) {
+        if (!(e instanceof ExitedAfterRestore)) throw e;
+        // restored, and then the process ended on its own: its engine or the workload stopped it (the
+        // images held that request); nothing runs, which is the container's own state, not a failure
+        notes.push(`the source container was restored, then exited with code ${e.exitCode} by itself`);
+      }
       restoredOnSource = true;
     }
   }

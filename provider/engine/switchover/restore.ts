@@ -98,6 +98,22 @@ export function pagesBackArgv(dir: string, pagesDir: string): string[] {
   ];
 }
 
+/**
+ * The engine restored the container from its images and it ran, then ended by itself right away (for
+ * example on a signal its engine sent before the checkpoint, now delivered): nothing of it runs.
+ */
+export class ExitedAfterRestore extends Error {
+  constructor(
+    /** Its state afterwards (`exited`, `dead`). */
+    readonly state: string,
+    /** Its exit code. */
+    readonly exitCode: number,
+  ) {
+    super(`the container is ${state} after the restore (it ran, then exited with code ${exitCode})`);
+    this.name = 'ExitedAfterRestore';
+  }
+}
+
 /** What the restore took, in seconds. */
 export interface RestoreResult {
   /** Where the images were placed on the target. */
@@ -137,6 +153,7 @@ export async function startFromImages(
     timeout: SHORT_STEP,
   });
   await hooks?.beforeRestore?.({ target: host, imageDir: dir });
+  const before = await host.runtime.inspect(containerId, { timeout: SHORT_STEP });
   const t1 = clock.now();
   try {
     await host.runtime.start(containerId, { checkpoint: checkpointName, timeout: restoreTimeout(memory) });
@@ -150,8 +167,12 @@ export async function startFromImages(
   if (pagesByReference)
     await run(host.shell, ['rm', '-rf', '--', pagesDir], { timeout: SHORT_STEP }).catch(() => undefined);
   const info = await host.runtime.inspect(containerId, { timeout: SHORT_STEP });
-  if (info?.state !== 'running')
+  if (info?.state !== 'running') {
+    // started (its start time moved) and then ended on its own: the restore worked, the process exited
+    if (info !== undefined && before !== undefined && info.startedAt !== before.startedAt)
+      throw new ExitedAfterRestore(info.state, info.exitCode);
     throw new Error(`the container is ${info?.state ?? 'gone'} after the restore`);
+  }
   return {
     checkpointDir: dir,
     placeTime: seconds(t1 - t0),

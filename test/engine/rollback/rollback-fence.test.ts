@@ -173,6 +173,64 @@ describe('rollBack after the final checkpoint: the source starts only when the t
   });
 });
 
+describe('rollBack: a source that was restored and then exited by itself', () => {
+  it('ends rolled back with a note (it ran: its start time moved), not as a failed restore', async () => {
+    const w = new World();
+    w.engineState = 'exited';
+    let started = '2026-12-04T00:00:00Z';
+    const h = hosts(w, { kind: 'answers', after: 'absent' });
+    const source = {
+      ...h.source,
+      runtime: new Proxy(h.source.runtime, {
+        get(t, prop) {
+          if (prop === 'inspect')
+            return (id: string) =>
+              Promise.resolve({
+                id,
+                state: w.engineState,
+                startedAt: started,
+                exitCode: 143,
+              } as ContainerInfo);
+          if (prop === 'start')
+            return () => {
+              // the restored process gets the SIGTERM its engine sent before the checkpoint, and exits
+              started = '2026-12-04T00:00:05Z';
+              w.engineState = 'exited';
+              return Promise.resolve();
+            };
+          return t[prop as keyof typeof t];
+        },
+      }),
+    };
+    const r = await rollBack(fakeJournal({ frozen: true }), { ...h, source }, bytes(TOTAL * 4096), w.clock);
+    expect(w.problems).toEqual([]);
+    expect(r.fenced).toBeUndefined();
+    expect(r.restoredOnSource).toBe(true);
+    expect(r.notes).toEqual(['the source container was restored, then exited with code 143 by itself']);
+  });
+
+  it('a start that never ran (the start time did not move) is still a failed restore', async () => {
+    const w = new World();
+    w.engineState = 'exited';
+    const h = hosts(w, { kind: 'answers', after: 'absent' });
+    const source = {
+      ...h.source,
+      runtime: new Proxy(h.source.runtime, {
+        get(t, prop) {
+          if (prop === 'inspect')
+            return (id: string) =>
+              Promise.resolve({ id, state: 'exited', startedAt: 'same', exitCode: 1 } as ContainerInfo);
+          if (prop === 'start') return () => Promise.resolve();
+          return t[prop as keyof typeof t];
+        },
+      }),
+    };
+    await expect(
+      rollBack(fakeJournal({ frozen: true }), { ...h, source }, bytes(TOTAL * 4096), w.clock),
+    ).rejects.toThrow(/the container is exited after the restore$/);
+  });
+});
+
 describe('ensureTargetGone', () => {
   it.each<[string, TargetEngine, boolean, string]>([
     ['absent', { kind: 'answers', after: 'absent' }, true, 'removed'],

@@ -143,6 +143,7 @@ describe('rollBack: a tracked final dump is flattened before the source restores
             ...flattens,
             withPagesPlaceholder(src(...pagesByReferenceArgv(CK, `${PAGES_PREFIX}00000000`))),
             src('sh', '-c', `printf "%s\\n" "$3" > "$2/${NONCE_FILE}"`, 'sh', '-', CK, '<nonce>'),
+            ['src-engine', 'inspect', ID], // its start time, to tell a restore that ran from one that did not
             ['src-engine', 'start', ID, NAME],
             src('rm', '-rf', '--', '<pages>'),
             ['src-engine', 'inspect', ID],
