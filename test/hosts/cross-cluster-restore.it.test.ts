@@ -73,7 +73,13 @@ describe('cross-cluster checkpoint/restore on the test bed', () => {
       );
       const t1 = process.hrtime.bigint();
       const before = parseDirtierLog(await a.runtime.logs(srcId));
-      expect((await a.runtime.inspect(srcId))?.state).not.toBe('running');
+      // the engine notices a runc checkpoint's exit late (a few hundred ms under load): 10 s to say so
+      let state = (await a.runtime.inspect(srcId))?.state;
+      for (const until = Date.now() + 10_000; state === 'running' && Date.now() < until;) {
+        await new Promise((r) => setTimeout(r, 100));
+        state = (await a.runtime.inspect(srcId))?.state;
+      }
+      expect(state).not.toBe('running');
 
       // Create the container on B, then stream the images A -> B over the two SSH connections.
       dstId = await b.runtime.create(spec);
