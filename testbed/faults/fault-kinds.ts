@@ -3,25 +3,10 @@
  * is what `--faults` names; each trial draws the variant (cut or blackhole, source or target, TERM or KILL...).
  */
 
-/** The journal states of a migration, in migration order, as the engine writes them (v2 adds `fenced`). */
-export const JOURNAL_STATES = [
-  'started',
-  'prepared',
-  'copying',
-  'target-created',
-  'frozen',
-  'restoring',
-  'target-running',
-  'verified',
-  'done',
-  'rolling-back',
-  'rolled-back',
-  'fenced',
-  'failed',
-] as const;
+import type { JournalState } from '../../provider/engine/journal/journal';
 
-/** A journal state name. */
-export type JournalStateName = (typeof JOURNAL_STATES)[number];
+/** A journal state name (the engine's own type). */
+export type JournalStateName = JournalState;
 
 /** States after which a migration is over and nothing is left to do. */
 export const GOOD_TERMINAL_STATES: readonly string[] = ['done', 'rolled-back'];
