@@ -5,7 +5,6 @@
 import {
   currentOwner,
   memoryJournalStore,
-  newJournal,
   transition,
   withOwner,
   type Journal,
@@ -13,57 +12,29 @@ import {
 import { migrate } from '../../provider/engine/migrate';
 import { systemClock, type HostRef } from '../../provider/engine/types';
 import { PreflightFailed } from '../../provider/errors';
+import { FIXTURE_HOST, journalOf } from '../support/journal-fixture';
 
-const host = {
-  name: 'host-1',
-  address: '192.0.2.1',
-  port: 22,
-  user: 'ferry',
-  hostKey: 'ssh-ed25519 AAAA',
-  dockerSocket: '/run/docker.sock',
-  workDir: '/w',
-};
+const host = FIXTURE_HOST;
 const a: HostRef = { cluster: 'a', host };
 const b: HostRef = { cluster: 'b', host: { ...host, name: 'host-2' } };
 
 function unfinished(owned: boolean): Journal {
   const now = new Date();
-  const j = transition(
-    newJournal(
-      {
-        migrationId: 'm-busy',
-        containerName: 'web',
-        source: a,
-        target: b,
-        sourceContainerId: 'c'.repeat(64),
-        checkpointName: 'ferry-m-busy',
-        sourceDir: '/w/ferry-m-busy',
-        targetDir: '/w/ferry-m-busy',
-      },
-      now,
-    ),
-    { kind: 'prepared' },
-    now,
-  );
+  const j = transition(journalOf('web', now), { kind: 'prepared' }, now);
   // a live owner (this process, fresh lease), or one long gone (no owner, no lease)
   return owned ? withOwner(j, currentOwner(), now) : j;
 }
 
 describe('migrate refuses a container with an unfinished migration', () => {
   it.each<[string, boolean, string, RegExp]>([
-    [
-      'running elsewhere (live owner)',
-      true,
-      'web',
-      /migration m-busy of web is running \(journal prepared; /,
-    ],
+    ['running elsewhere (live owner)', true, 'web', /migration m-web of web is running \(journal prepared; /],
     [
       'left by a dead controller',
       false,
       'web',
-      /migration m-busy of web is unfinished .* run ferry migrate --recover/,
+      /migration m-web of web is unfinished .* run ferry migrate --recover/,
     ],
-    ['named by its id', true, 'c'.repeat(12), /migration m-busy of web is running/],
+    ['named by its id', true, 'c'.repeat(12), /migration m-web of web is running/],
   ])('%s', async (_name, owned, container, message) => {
     const journal = memoryJournalStore();
     await journal.save(unfinished(owned));

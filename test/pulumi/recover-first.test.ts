@@ -5,45 +5,20 @@
 import {
   currentOwner,
   memoryJournalStore,
-  newJournal,
   transition,
   withOwner,
-  type Journal,
 } from '../../provider/engine/journal/journal';
 import { MigrationUnfinished, recoverFirst } from '../../provider/pulumi/recover-first';
 import type { ClustersFile } from '../../provider/config/clusters';
+import { FIXTURE_HOST, journalOf } from '../support/journal-fixture';
 
-const host = {
-  name: 'host-1',
-  address: '192.0.2.1',
-  port: 22,
-  user: 'ferry',
-  hostKey: 'ssh-ed25519 AAAA',
-  dockerSocket: '/run/docker.sock',
-  workDir: '/w',
-};
+const host = FIXTURE_HOST;
 const clusters: ClustersFile = {
   clusters: [
     { name: 'a', hosts: [host] },
     { name: 'b', hosts: [{ ...host, name: 'host-2' }] },
   ],
 };
-
-function journalOf(container: string, at: Date): Journal {
-  return newJournal(
-    {
-      migrationId: `m-${container}`,
-      containerName: container,
-      source: { cluster: 'a', host },
-      target: { cluster: 'b', host: { ...host, name: 'host-2' } },
-      sourceContainerId: 's'.repeat(64),
-      checkpointName: `ferry-m-${container}`,
-      sourceDir: '/w/ferry-m',
-      targetDir: '/w/ferry-m',
-    },
-    at,
-  );
-}
 
 const noConnect = (): never => {
   throw new Error('unexpected connect');
