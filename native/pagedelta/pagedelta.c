@@ -57,8 +57,11 @@
  *                        then u64 checksum over every stream byte before the checksum
  *   Content hashes and the checksum use fh64 (below). The receiver checks every hash, the record
  *   counts and that nothing follows the checksum; a truncated or damaged stream, or a PREV_DIR that is
- *   not the one the delta was made against, is refused and nothing is left at OUT_DIR (apply writes into
- *   OUT_DIR.pagedelta-tmp.<pid> and renames it at the very end). Zero pages are left as holes.
+ *   not the one the delta was made against, is refused and nothing is left at OUT_DIR. The pages records of
+ *   one stream may claim no more pages in all than the host's memory and swap hold (PAGEDELTA_MAX_BYTES
+ *   overrides), which bounds the work a crafted stream can cause. A refused stream leaves nothing at
+ *   OUT_DIR (apply writes into OUT_DIR.pagedelta-tmp.<pid> and renames it at the very end). Zero pages are
+ *   left as holes.
  *
  * Summary on stderr (diff and apply), last line, machine-readable:
  *   pagedelta: total=N sent=N unchanged=N bytes=N zero=N files=N kept=N file_bytes=N page_size=N \
@@ -86,6 +89,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -1283,6 +1287,41 @@ static void cursor_skip(page_cursor *c, uint64_t count) {
   }
 }
 
+/*
+ * The pages one apply still accepts, over all its pages records. The work a record causes (hashing zero
+ * runs, copying pages, the size of the holes it leaves) follows the page count it claims, not the bytes
+ * it carries, so a crafted stream could keep apply busy for a long time on a few bytes. The budget is what
+ * this host's memory and swap hold (no process needs more pages restored than that), or
+ * PAGEDELTA_MAX_BYTES (a byte count) when set.
+ */
+static uint64_t g_page_budget;
+
+static uint64_t page_budget(uint64_t ps) {
+  const char *env = getenv("PAGEDELTA_MAX_BYTES");
+  uint64_t bytes;
+  if (env && *env) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(env, &end, 10);
+    if (errno || *end || *env == '-') die("PAGEDELTA_MAX_BYTES: not a byte count: %s", env);
+    bytes = (uint64_t)v;
+  } else {
+    struct sysinfo si;
+    if (sysinfo(&si)) die("sysinfo: %s", strerror(errno));
+    bytes = ((uint64_t)si.totalram + (uint64_t)si.totalswap) * (uint64_t)si.mem_unit;
+  }
+  return bytes / ps;
+}
+
+/* Takes `npages` from the budget, or refuses the stream naming the record. */
+static void spend_pages(uint64_t npages, const char *name, uint64_t ps) {
+  if (npages > g_page_budget)
+    die("corrupt stream: %s claims %" PRIu64 " pages (%" PRIu64 " MiB); this apply accepts %" PRIu64
+        " more (the host's memory and swap, or PAGEDELTA_MAX_BYTES)",
+        name, npages, (npages * ps) >> 20, g_page_budget);
+  g_page_budget -= npages;
+}
+
 /* A 'P' record, or with `tracked` a 'T' record (its hash covers only the pages it carries). */
 static void apply_pages(const char *prev, const char *tmp, uint64_t ps, const uint8_t *zero, int tracked,
                         tally *t) {
@@ -1290,6 +1329,7 @@ static void apply_pages(const char *prev, const char *tmp, uint64_t ps, const ui
   uint32_t mode = r_mode();
   uint64_t npages = r_varint();
   if (npages > UINT64_MAX / ps / 2) die("corrupt stream: %" PRIu64 " pages", npages);
+  spend_pages(npages, name, ps);
   char *pmpath = join(tmp, pmname);
   if (access(pmpath, F_OK)) {
     if (!g_mismatch) die("corrupt stream: %s comes before its pagemap %s", name, pmname);
@@ -1432,6 +1472,7 @@ static int cmd_apply(const char *prev_arg, const char *out_arg) {
   uint32_t ps = r_u32(), dir_mode = r_u32();
   if (ps < 512 || ps > (1u << 20) || (ps & (ps - 1))) die("corrupt stream: page size %u", ps);
   if (dir_mode > 0777) die("corrupt stream: directory mode 0%o", dir_mode);
+  g_page_budget = page_budget(ps);
   uint8_t *zero = calloc(1, ps);
   if (!zero) die("out of memory");
 

@@ -82,6 +82,8 @@ export interface RunOptions {
   readonly stdoutFile?: string;
   /** Time limit in milliseconds (default 60000). */
   readonly timeoutMs?: number;
+  /** Extra environment variables (added to this process's). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Runs argv (no shell) and collects its output; never rejects on a non-zero exit. */
@@ -92,6 +94,7 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
     const t0 = process.hrtime.bigint();
     const child = spawn(argv[0]!, argv.slice(1), {
       stdio: [inFd ?? 'pipe', outFd ?? 'pipe', 'pipe'],
+      env: opts.env ? { ...process.env, ...opts.env } : process.env,
     });
     const out: Buffer[] = [];
     let err = '';

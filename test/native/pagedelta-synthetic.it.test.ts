@@ -92,6 +92,36 @@ describeIf('pagedelta on synthetic images', ['gcc'], () => {
     expect(fs.statSync(path.join(out, 'core-1.img')).mode & 0o777).toBe(0o644);
   });
 
+  it('refuses a stream whose pages records claim more pages in all than the budget, naming the record', async () => {
+    const cur = fresh();
+    writeSynDir(cur, {
+      pagemaps: {
+        'pagemap-1.img': { pagesId: 1, entries: [{ vaddr: va(0), pages: 10, flags: PE_PRESENT }] },
+        'pagemap-2.img': { pagesId: 2, entries: [{ vaddr: va(50), pages: 10, flags: PE_PRESENT }] },
+      },
+      version: (a) => (a === va(3) ? -1 : 0),
+    });
+    const d = await ok([bin, 'diff', '-', cur]);
+    const apply = (maxPages: number, out: string) =>
+      run([bin, 'apply', '-', out], {
+        input: d.stdout,
+        env: { PAGEDELTA_MAX_BYTES: String(maxPages * PAGE) },
+      });
+    const refused = await apply(15, `${cur}-refused`);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/pages-2\.img claims 10 pages .*accepts 5 more/);
+    expect(fs.readdirSync(work).filter((f) => f.startsWith(path.basename(cur)))).toEqual([
+      path.basename(cur),
+    ]);
+    expect((await apply(20, `${cur}-out`)).code).toBe(0);
+    expectSameDir(`${cur}-out`, cur);
+    const bad = await run([bin, 'apply', '-', `${cur}-x`], {
+      input: d.stdout,
+      env: { PAGEDELTA_MAX_BYTES: '-1' },
+    });
+    expect(bad.stderr).toMatch(/PAGEDELTA_MAX_BYTES: not a byte count/);
+  });
+
   it('sends exactly the changed pages; identical files are kept, changed ones sent', async () => {
     const prev = fresh();
     const cur = fresh();

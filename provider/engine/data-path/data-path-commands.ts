@@ -31,12 +31,28 @@ export function authorizedKeyLine(
   targetDir: string,
   migrationId: string,
   expires?: Date,
+  from?: string,
 ): string {
   const m = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256) ([A-Za-z0-9+/=]+)/.exec(publicKey.trim());
   if (!m) throw new InvalidInput('publicKey', publicKey, 'an OpenSSH public key "<type> <base64>"');
   const dir = safeScriptPath('targetDir', targetDir);
   const expiry = expires === undefined ? '' : `,expiry-time="${expiryTimespec(expires)}"`;
-  return `restrict${expiry},command="sh ${dir}/receive.sh" ${m[1]} ${m[2]} ${keyComment(migrationId)}`;
+  const source = from === undefined ? '' : `,from="${peerAddress(from)}"`;
+  return `restrict${expiry}${source},command="sh ${dir}/receive.sh" ${m[1]} ${m[2]} ${keyComment(migrationId)}`;
+}
+
+/**
+ * Checks a client address as the receiver's `peer` printed it (an IPv4 or IPv6 literal, no zone, no
+ * pattern characters) for the key line's `from=`; returns it trimmed.
+ */
+export function peerAddress(text: string): string {
+  const a = text.trim();
+  const v4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+  const v6 = /^[0-9A-Fa-f:.]{2,45}$/;
+  if (!v4.test(a) && !(a.includes(':') && v6.test(a))) {
+    throw new InvalidInput('peer address', text, 'an IPv4 or IPv6 address');
+  }
+  return a;
 }
 
 /** The known_hosts line pinning `hostKey` (`"<type> <base64>"`) for `address:port`. */
@@ -179,6 +195,28 @@ export function removeAuthorizedKeyArgv(file: string, marker: string): string[] 
     'sh',
     keysFile(file),
     marker,
+  ];
+}
+
+/**
+ * Replaces the line containing `marker` in the authorized_keys file `file` by `line`, atomically (a new file
+ * beside it, the old file's mode, `mv`). Exits 3, changing nothing, when no line holds the marker.
+ */
+export function replaceAuthorizedKeyArgv(file: string, marker: string, line: string): string[] {
+  plainWord('marker', marker);
+  if (line.includes('\n') || !line.includes(marker)) {
+    throw new InvalidInput('line', line, 'a single line that carries the marker');
+  }
+  return [
+    'sh',
+    '-c',
+    'cd && [ -f "$1" ] && grep -q -F -- "$2" "$1" || exit 3; ' +
+      't=$(mktemp "$1.ferry-XXXXXXXX") || exit 1; ' +
+      '{ { grep -v -F -- "$2" "$1"; [ $? -le 1 ]; } && printf "%s\\n" "$3"; } > "$t" && chmod --reference="$1" "$t" && mv -f -- "$t" "$1" || { rm -f -- "$t"; exit 1; }',
+    'sh',
+    keysFile(file),
+    marker,
+    line,
   ];
 }
 

@@ -23,7 +23,9 @@ import {
   keyComment,
   knownHostsLine,
   peerEndpoint,
+  peerAddress,
   removeAuthorizedKeyArgv,
+  replaceAuthorizedKeyArgv,
   withStdinFromArgv,
   writeSecretFileArgv,
   type DirectSshOptions,
@@ -153,16 +155,9 @@ export async function setUpDataPath(s: DataPathSetup): Promise<DataPath> {
     '644',
     SHORT_STEP,
   );
-  await run(
-    tgt,
-    appendAuthorizedKeyArgv(
-      s.authorizedKeysFile,
-      authorizedKeyLine(keys.publicKey, s.targetDir, s.migrationId, s.keyExpires),
-    ),
-    {
-      timeout: SHORT_STEP,
-    },
-  );
+  const line = (from?: string): string =>
+    authorizedKeyLine(keys.publicKey, s.targetDir, s.migrationId, s.keyExpires, from);
+  await run(tgt, appendAuthorizedKeyArgv(s.authorizedKeysFile, line()), { timeout: SHORT_STEP });
   const direct = directPath(src, opts, s.clock);
   try {
     const r = await src.exec(directSshArgv(opts, ['echo']), {
@@ -172,6 +167,13 @@ export async function setUpDataPath(s: DataPathSetup): Promise<DataPath> {
     if (r.exitCode !== 0 || r.stdout.toString() !== 'ferry-probe\n') {
       throw new CommandFailed(directSshArgv(opts, ['echo']), r.exitCode, r.stderr, src.describe());
     }
+    // The master connection is up and authenticated: narrow the key to the address the target saw it
+    // come from, so that the key, if it leaked from the source's directory, works from nowhere else.
+    const peer = await run(src, directSshArgv(opts, ['peer']), { timeout: seconds(30) });
+    const narrowed = line(peerAddress(peer.stdout.toString('utf8')));
+    await run(tgt, replaceAuthorizedKeyArgv(s.authorizedKeysFile, keyComment(s.migrationId), narrowed), {
+      timeout: SHORT_STEP,
+    });
   } catch (e) {
     await direct.close();
     const why = e instanceof Error ? e.message.split('\n').slice(0, 2).join(' ') : String(e);

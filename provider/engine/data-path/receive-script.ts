@@ -4,6 +4,8 @@
  * directory:
  * - `echo`: copies stdin to stdout (round-trip probe);
  * - `sink`: reads and discards stdin (bandwidth probe);
+ * - `peer`: prints the client address of this SSH connection as the target's sshd sees it (the first word
+ *   of `SSH_CONNECTION`), for the key line's `from=`;
  * - `full N`: `pagedelta apply - <dir>/rounds/N` (the first round sent: complete images);
  * - `apply N`: `pagedelta apply <dir>/rounds/N-1 <dir>/rounds/N` (a delta against the previous round);
  * - `image`: stdin (a `docker save` tar) into `<dir>/.image.tar.partial`, renamed to `<dir>/image.tar`;
@@ -98,10 +100,13 @@ export function receiveScript(dir: string, pagedelta: string): string {
 
 /**
  * The SSH_ORIGINAL_COMMAND words of a receiver command: a round (`full N` for the first round sent, else
- * `apply N`; `round` 0..999) or one of the word-only commands `echo`, `sink` and `image`.
+ * `apply N`; `round` 0..999) or one of the word-only commands `echo`, `sink`, `peer` and `image`.
  */
-export function receiveCommand(kind: 'full' | 'apply' | 'echo' | 'sink' | 'image', round?: number): string[] {
-  if (kind === 'echo' || kind === 'sink' || kind === 'image') return [kind];
+export function receiveCommand(
+  kind: 'full' | 'apply' | 'echo' | 'sink' | 'peer' | 'image',
+  round?: number,
+): string[] {
+  if (kind === 'echo' || kind === 'sink' || kind === 'peer' || kind === 'image') return [kind];
   if (round === undefined || !Number.isInteger(round) || round < 0 || round > 999) {
     throw new InvalidInput('round', round, 'an integer 0..999');
   }

@@ -14,6 +14,7 @@ refuse() { echo "ferry receive: refused: $1" >&2; exit 64; }
 case $cmd in
   echo) exec cat ;;
   sink) exec cat >/dev/null ;;
+  peer) c=${SSH_CONNECTION-}; [ -n "$c" ] || refuse "no SSH_CONNECTION"; echo "${c%% *}"; exit 0 ;;
   image)
     [ ! -e "$dir/image.tar" ] || refuse "image exists"
     rm -f "$dir/.image.tar.partial"

@@ -6,9 +6,15 @@ import {
   keyComment,
   knownHostsLine,
   peerEndpoint,
+  peerAddress,
   removeAuthorizedKeyArgv,
+  replaceAuthorizedKeyArgv,
   withStdinFromArgv,
 } from '../../../provider/engine/data-path/data-path-commands';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHxIAWZDei7jKntEmv8GfnA+o58j42hzNy05y2xwHTl9 someone@x';
 
@@ -85,5 +91,53 @@ describe('data path commands', () => {
   it('removes by the migration marker', () => {
     const argv = removeAuthorizedKeyArgv('.ssh/authorized_keys', keyComment('m1'));
     expect(argv.slice(-2)).toEqual(['.ssh/authorized_keys', 'ferry-migration-m1']);
+  });
+
+  it('adds from= with the peer address, and refuses anything that is not an address', () => {
+    expect(authorizedKeyLine(KEY, '/w/ferry-m1', 'm1', undefined, '198.18.1.11')).toMatch(
+      /^restrict,from="198.18.1.11",command="sh /,
+    );
+    expect(peerAddress('fd00::1:2\n')).toBe('fd00::1:2');
+  });
+
+  it.each([['198.18.1.256'], ['*'], ['10.0.0.1,1.2.3.4'], ['!10.0.0.1'], [''], ['host.example'], ['"x']])(
+    'refuses peer address %j',
+    (a) => {
+      expect(() => peerAddress(a)).toThrow(InvalidInput);
+    },
+  );
+
+  describe('replaceAuthorizedKeyArgv, run by sh on a real file', () => {
+    let home: string;
+    beforeEach(() => {
+      home = mkdtempSync(join(tmpdir(), 'ferry-ak-'));
+    });
+    afterEach(() => rmSync(home, { recursive: true, force: true }));
+    const sh = (argv: string[]): number | null =>
+      spawnSync(argv[0]!, argv.slice(1), { env: { HOME: home, PATH: process.env.PATH } }).status;
+
+    it('replaces only the marked line, keeps the others and the mode', () => {
+      const file = join(home, 'ak');
+      writeFileSync(file, 'ssh-ed25519 AAAA user@a\nrestrict ssh-ed25519 BBBB ferry-migration-m1\nlast\n', {
+        mode: 0o600,
+      });
+      expect(
+        sh(replaceAuthorizedKeyArgv('ak', 'ferry-migration-m1', 'from="1.2.3.4" k ferry-migration-m1')),
+      ).toBe(0);
+      expect(readFileSync(file, 'utf8')).toBe(
+        'ssh-ed25519 AAAA user@a\nlast\nfrom="1.2.3.4" k ferry-migration-m1\n',
+      );
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    });
+
+    it('exits 3 and changes nothing when no line carries the marker', () => {
+      writeFileSync(join(home, 'ak'), 'other\n');
+      expect(sh(replaceAuthorizedKeyArgv('ak', 'ferry-migration-m1', 'x ferry-migration-m1'))).toBe(3);
+      expect(readFileSync(join(home, 'ak'), 'utf8')).toBe('other\n');
+    });
+
+    it('refuses a line without the marker (it could never be removed again)', () => {
+      expect(() => replaceAuthorizedKeyArgv('ak', 'ferry-migration-m1', 'x')).toThrow(InvalidInput);
+    });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The per-migration key line's `expiry-time`, against the real OpenSSH server: sshd accepts the key before
- * the time and refuses it after, so a line that a crash left behind stops working on its own.
+ * the time and refuses it after, so a line that a crash left behind stops working on its own; and its
+ * `from=`: sshd accepts the key only from the address the line names.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,12 +26,12 @@ describeIntegration('authorized_keys expiry-time', [sshdMissing()], () => {
   });
 
   /** Adds a line for a new key expiring at `expires`; resolves what `ssh` with that key printed and its exit code. */
-  function tryKey(name: string, expires: Date): { code: number | null; out: string } {
+  function tryKey(name: string, expires: Date, from?: string): { code: number | null; out: string } {
     const key = join(work, name);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
     appendFileSync(
       join(sshd.dir, 'authorized_keys'),
-      `${authorizedKeyLine(readFileSync(`${key}.pub`, 'utf8'), work, name, expires)}\n`,
+      `${authorizedKeyLine(readFileSync(`${key}.pub`, 'utf8'), work, name, expires, from)}\n`,
     );
     const r = spawnSync(
       'ssh',
@@ -52,6 +53,18 @@ describeIntegration('authorized_keys expiry-time', [sshdMissing()], () => {
 
   it('refuses it after (the line stays, the key does not work)', () => {
     const r = tryKey('m-past', new Date(Date.now() - 120_000));
+    expect(r.code).toBe(255);
+    expect(r.out).toMatch(/Permission denied/);
+  });
+
+  it('accepts the key from the address its from= names', () => {
+    const r = tryKey('m-from-here', new Date(Date.now() + 3600_000), sshd.address);
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.out).toContain('receiver-ran');
+  });
+
+  it('refuses it from any other address', () => {
+    const r = tryKey('m-from-there', new Date(Date.now() + 3600_000), '198.51.100.7');
     expect(r.code).toBe(255);
     expect(r.out).toMatch(/Permission denied/);
   });

@@ -38,6 +38,18 @@ describe('receive.sh', () => {
     return { code: r.status, out: r.stdout.toString(), err: r.stderr.toString() };
   };
 
+  it('says the client address of the connection (peer), and refuses without SSH_CONNECTION', () => {
+    const r = spawnSync('sh', [path.join(dir, 'receive.sh')], {
+      env: {
+        SSH_ORIGINAL_COMMAND: 'peer',
+        SSH_CONNECTION: '198.18.1.11 40022 198.18.2.12 22',
+        PATH: process.env.PATH,
+      },
+    });
+    expect({ code: r.status, out: r.stdout.toString() }).toEqual({ code: 0, out: '198.18.1.11\n' });
+    expect(recv('peer').code).toBe(64);
+  });
+
   it('echoes and sinks', () => {
     expect(recv('echo', 'hello\n')).toMatchObject({ code: 0, out: 'hello\n' });
     expect(recv('sink', 'x'.repeat(10000))).toMatchObject({ code: 0, out: '' });
