@@ -80,6 +80,21 @@ export class CommandFailed extends FerryError {
   }
 }
 
+/**
+ * The migration's journal could not be saved (a full or read-only disk on the machine that runs Ferry).
+ * Before the switchover this stops the migration: it goes on only while a crash could be recovered from.
+ */
+export class JournalUnwritable extends FerryError {
+  constructor(
+    /** What failed, one line (the store's error). */
+    readonly what: string,
+  ) {
+    super(`the migration journal cannot be written: ${what}`, {
+      hint: 'free space in the journal directory (~/.ferry/journal, or FERRY_JOURNAL_DIR) and run again',
+    });
+  }
+}
+
 /** An operation did not finish within its time limit. */
 export class TimedOut extends FerryError {
   constructor(

@@ -1,7 +1,8 @@
 /**
  * The full-disk fault (thin I/O): a small tmpfs mounted over the target host's work dir for one trial (the
- * hosts share this machine's mount table, so the target's engine and sshd see it), then filled with
- * `fallocate` to leave a drawn number of MiB free once the migration is under way. Only that tmpfs fills up;
+ * hosts share this machine's mount table, so the target's engine and sshd see it), or over the controller's
+ * `~/.ferry` (its journal dir), then filled with `fallocate` to leave a drawn number of MiB free (none on
+ * the controller) once the migration is under way. Only that tmpfs fills up;
  * the machine's own disk is never touched. Undone by removing the filler, then unmounting.
  */
 import * as fs from 'node:fs';
@@ -71,5 +72,5 @@ export async function fillDisk(d: DiskFault, freeMib: number): Promise<string> {
   const free = st.bavail * st.bsize;
   const fill = Math.max(0, free - freeMib * MIB);
   if (fill > 0) await run(['fallocate', '-l', String(fill), fillerOf(d.workDir)], { timeoutSeconds: 30 });
-  return `target work dir ${d.workDir} filled: ${(fill / MIB).toFixed(0)} MiB taken, ${freeMib} MiB left free`;
+  return `${d.workDir} filled: ${(fill / MIB).toFixed(0)} MiB taken, ${freeMib} MiB left free`;
 }

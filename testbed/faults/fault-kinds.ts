@@ -14,7 +14,7 @@ export const GOOD_TERMINAL_STATES: readonly string[] = ['done', 'rolled-back'];
 /**
  * The fault families, in the order of the brief: (a) the link cut or blackholed, (b) the relay killed,
  * (c) a dockerd stopped, (d) the controller killed, (e) images corrupted on the target, (f) two migrations of
- * the same container at once, (g) a full disk on the target.
+ * the same container at once, (g) a full disk on the target or on the controller.
  */
 export const FAULT_FAMILIES = [
   'link',
@@ -59,6 +59,20 @@ export const TRIGGER_STATES: Readonly<Record<FaultFamily, readonly JournalStateN
   double: [],
   disk: ['prepared', 'copying', 'target-created'],
 };
+
+/**
+ * The states the controller's disk may fill at (the `disk` family's controller side): every state the
+ * controller writes its journal from, up to the cleanup.
+ */
+export const CONTROLLER_DISK_STATES: readonly JournalStateName[] = [
+  'started',
+  'prepared',
+  'copying',
+  'target-created',
+  'frozen',
+  'restoring',
+  'target-running',
+];
 
 /** Whether a family may also be triggered by a plain delay after the controller started. */
 export const DELAY_TRIGGERS: Readonly<Record<FaultFamily, boolean>> = {

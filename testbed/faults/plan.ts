@@ -4,6 +4,7 @@
  * families, same plans; trial `k` depends only on the seed, `k` and the families, so it can be re-run alone.
  */
 import {
+  CONTROLLER_DISK_STATES,
   DELAY_TRIGGERS,
   FAULT_FAMILIES,
   TRIGGER_STATES,
@@ -42,7 +43,13 @@ export type FaultPlan =
   | { readonly family: 'controller'; readonly trigger: Trigger }
   | { readonly family: 'corrupt'; readonly file: 'pstree' | 'pages'; readonly trigger: Trigger }
   | { readonly family: 'double'; readonly trigger: Trigger }
-  | { readonly family: 'disk'; readonly freeMib: number; readonly trigger: Trigger };
+  | {
+      readonly family: 'disk';
+      /** Whose disk fills: the target host's work dir, or the controller's journal dir. */
+      readonly side: 'target' | 'controller';
+      readonly freeMib: number;
+      readonly trigger: Trigger;
+    };
 
 /** One trial's plan. */
 export interface TrialPlan {
@@ -88,7 +95,7 @@ export function faultKind(f: FaultPlan): string {
     case 'double':
       return 'double-migrate';
     case 'disk':
-      return 'disk-full';
+      return `${f.side}-disk-full`;
   }
 }
 
@@ -113,8 +120,12 @@ export function familyOrder(seed: number, families: readonly FaultFamily[]): Fau
  * the link, relay and dockerd faults lie within 1.5 to 7.5 s: a 64 MiB move over 20 ms / 200 Mbit/s takes
  * 8 to 9 s on the bed, so a later delay would often strike after the migration ended.
  */
-function drawTrigger(rng: Rng, family: FaultFamily, delay: readonly [number, number]): Trigger {
-  const states = TRIGGER_STATES[family];
+function drawTrigger(
+  rng: Rng,
+  family: FaultFamily,
+  delay: readonly [number, number],
+  states: readonly JournalStateName[] = TRIGGER_STATES[family],
+): Trigger {
   const byDelay = DELAY_TRIGGERS[family] && (states.length === 0 || rng.chance(0.35));
   if (byDelay) return { kind: 'delay', ms: rng.int(delay[0] / 100, delay[1] / 100) * 100 };
   return { kind: 'state', state: rng.pick(states) };
@@ -153,8 +164,13 @@ function drawFault(rng: Rng, family: FaultFamily): FaultPlan {
       };
     case 'double':
       return { family, trigger: drawTrigger(rng, family, [0, 1500]) };
-    case 'disk':
-      return { family, freeMib: rng.int(0, 24), trigger: drawTrigger(rng, family, [0, 0]) };
+    case 'disk': {
+      // The controller's journal is a few KiB: its disk is full only with nothing left free.
+      const side = rng.pick(['target', 'controller'] as const);
+      return side === 'target'
+        ? { family, side, freeMib: rng.int(0, 24), trigger: drawTrigger(rng, family, [0, 0]) }
+        : { family, side, freeMib: 0, trigger: drawTrigger(rng, family, [0, 0], CONTROLLER_DISK_STATES) };
+    }
   }
 }
 

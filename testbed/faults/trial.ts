@@ -96,7 +96,11 @@ export async function runTrial(plan: TrialPlan, s: TrialSettings): Promise<Trial
     const tgt = view.hosts[plan.target];
     if (plan.fault.family === 'disk') {
       try {
-        disk = await mountDisk(tgt.workDir, s.mib * 3 + 160);
+        // The controller's disk: a small tmpfs over the first controller's ~/.ferry (its journal dir).
+        disk =
+          plan.fault.side === 'target'
+            ? await mountDisk(tgt.workDir, s.mib * 3 + 160)
+            : await mountDisk(path.dirname(journalDir(homes[0]!)), 4);
       } catch (e) {
         notes.push(
           `disk-full not feasible here, trial runs without it: ${(e as Error).message.split('\n')[0]}`,

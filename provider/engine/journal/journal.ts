@@ -158,8 +158,10 @@ const ALLOWED_FROM: Readonly<Record<JournalState, readonly JournalState[]>> = {
   'target-created': ['prepared', 'copying'],
   frozen: ['target-created'],
   restoring: ['frozen'],
-  // from fenced: a later recovery found the target running (and verifies it next, or did already)
-  'target-running': ['restoring', 'fenced'],
+  // from fenced: a later recovery found the target running (and verifies it next, or did already); from
+  // target-created and frozen: a recovery found it running where the journal could not record the switchover
+  // (a full disk on the controller: from the freeze on, the move goes on without a durable journal)
+  'target-running': ['target-created', 'frozen', 'restoring', 'fenced'],
   verified: ['target-running', 'fenced'],
   done: ['verified'],
   // from fenced: a later recovery confirmed the target copy gone

@@ -6,7 +6,7 @@
  */
 import { isTerminal, type Journal, type JournalEvent, type JournalState } from '../journal/journal';
 import { failureEvent, PHASE_OF } from './phases';
-import type { MigrationPhase } from '../../errors';
+import { JournalUnwritable, type MigrationPhase } from '../../errors';
 import type { JournalWriter } from './writer';
 
 /** What a handler returns: the transition, and changes to the journal that go with it. */
@@ -42,6 +42,19 @@ export interface MachineRun {
 }
 
 /**
+ * The states whose work is only begun while the journal is durable: up to the final checkpoint the source
+ * runs untouched, so a journal that cannot be saved (a full disk) turns into a rollback at once, rather than
+ * a switchover that a crash would leave without a record. From `frozen` on, going forward is the fastest way
+ * to a running copy, and a failed save is only recorded (`writeFailures`).
+ */
+const NEEDS_DURABLE_JOURNAL: ReadonlySet<JournalState> = new Set([
+  'started',
+  'prepared',
+  'copying',
+  'target-created',
+]);
+
+/**
  * Runs the machine from the writer's current state until a state without a handler. `onFailure` hears of
  * every failed handler and the transition it leads to (for progress lines).
  */
@@ -60,6 +73,8 @@ export async function runMachine<C>(
     if (handler === undefined || isTerminal(state)) return { state, failure, laterFailures: later };
     let result: HandlerResult;
     try {
+      const unsaved = w.writeFailures[w.writeFailures.length - 1];
+      if (unsaved !== undefined && NEEDS_DURABLE_JOURNAL.has(state)) throw new JournalUnwritable(unsaved);
       result = await handler(ctx, w);
     } catch (e) {
       const f = { phase: PHASE_OF[state], error: e };

@@ -20,8 +20,10 @@ const NEXT: Readonly<Record<JournalState, readonly JournalState[]>> = {
   started: ['prepared', 'rolling-back', 'fenced', 'failed'],
   prepared: ['copying', 'target-created', 'rolling-back', 'fenced', 'failed'],
   copying: ['target-created', 'rolling-back', 'fenced', 'failed'],
-  'target-created': ['frozen', 'rolling-back', 'fenced', 'failed'],
-  frozen: ['restoring', 'rolling-back', 'fenced', 'failed'],
+  // target-running from target-created and frozen: only a recovery that finds the target running, where a
+  // full controller disk kept the journal from recording the switchover
+  'target-created': ['frozen', 'target-running', 'rolling-back', 'fenced', 'failed'],
+  frozen: ['restoring', 'target-running', 'rolling-back', 'fenced', 'failed'],
   restoring: ['target-running', 'rolling-back', 'fenced', 'failed'],
   'target-running': ['verified', 'rolling-back', 'fenced', 'failed'],
   verified: ['done', 'fenced', 'failed'],

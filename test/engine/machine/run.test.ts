@@ -18,6 +18,7 @@ import { runMachine, type Handlers } from '../../../provider/engine/machine/run'
 import { journalWriter } from '../../../provider/engine/machine/writer';
 import { decideRecovery } from '../../../provider/engine/recovery/recover';
 import { seconds } from '../../../provider/units';
+import { JournalUnwritable } from '../../../provider/errors';
 
 /** Both hosts as the machine's work leaves them. */
 class Hosts {
@@ -151,6 +152,19 @@ function crashingStore(h: Hosts, writes: number): JournalStore & { disk(): Journ
   };
 }
 
+/** A store whose saves fail (ENOSPC) from the `from`-th on. */
+function fullDiskFrom(from: number): JournalStore {
+  const inner = memoryJournalStore();
+  let n = 0;
+  return {
+    ...inner,
+    save: async (j) => {
+      if (++n >= from) throw new Error('ENOSPC: no space left on device');
+      await inner.save(j);
+    },
+  };
+}
+
 describe('runMachine', () => {
   it('runs the happy path to done, one state after the other', async () => {
     const h = new Hosts();
@@ -196,21 +210,39 @@ describe('runMachine', () => {
 
   it('journal writes that fail never stop the rollback; they are reported', async () => {
     const h = new Hosts();
-    const inner = memoryJournalStore();
-    let n = 0;
-    const store: JournalStore = {
-      ...inner,
-      save: async (j) => {
-        if (++n > 1) throw new Error('ENOSPC: no space left on device');
-        await inner.save(j);
-      },
-    };
-    const w = await journalWriter(journal(), store, clock);
+    const w = await journalWriter(journal(), fullDiskFrom(5), clock);
     const end = await runMachine(h, modelHandlers(h, 'restoring'), w);
     expect(end.state).toBe('rolled-back');
     expect([h.src, h.tgt]).toEqual(['running', 'absent']);
-    expect(w.writeFailures.length).toBeGreaterThan(5);
-    expect(w.writeFailures[0]).toMatch(/^journal write \(prepared\) failed: ENOSPC/);
+    expect(w.writeFailures.length).toBeGreaterThanOrEqual(4);
+    expect(w.writeFailures[0]).toMatch(/^journal write \(frozen\) failed: ENOSPC/);
+  });
+
+  it.each([
+    [2, 'prepared'],
+    [3, 'copying'],
+    [4, 'target-created'],
+  ] as const)(
+    'a journal that cannot be saved from write %i on stops the move before the freeze (in %s): rolled back',
+    async (from, state) => {
+      const h = new Hosts();
+      const w = await journalWriter(journal(), fullDiskFrom(from), clock);
+      const end = await runMachine(h, modelHandlers(h), w);
+      expect(end.state).toBe('rolled-back');
+      expect(end.failure?.phase).toBe(PHASE_OF[state]);
+      expect(end.failure?.error).toBeInstanceOf(JournalUnwritable);
+      expect(String(end.failure?.error)).toMatch(/cannot be written: journal write .* ENOSPC/);
+      expect([h.src, h.srcImages, h.tgt]).toEqual(['running', false, 'absent']);
+    },
+  );
+
+  it('from the freeze on, a journal that cannot be saved does not stop the switchover', async () => {
+    const h = new Hosts();
+    const w = await journalWriter(journal(), fullDiskFrom(5), clock);
+    const end = await runMachine(h, modelHandlers(h), w);
+    expect(end).toMatchObject({ state: 'done', failure: undefined });
+    expect(w.writeFailures[0]).toMatch(/^journal write \(frozen\) failed: ENOSPC/);
+    expect([h.src, h.tgt]).toEqual(['absent', 'running']);
   });
 
   it('a crash after any journal write, then recovery: never two copies, exactly one at the end', async () => {

@@ -1,4 +1,4 @@
-import { FAULT_FAMILIES, TRIGGER_STATES } from '../../../testbed/faults/fault-kinds';
+import { CONTROLLER_DISK_STATES, FAULT_FAMILIES, TRIGGER_STATES } from '../../../testbed/faults/fault-kinds';
 import {
   faultKind,
   faultLabel,
@@ -52,9 +52,21 @@ describe('planCampaign', () => {
   it('triggers each fault at a state its family allows, or after a delay', () => {
     for (const p of planCampaign({ ...all, trials: 200 })) {
       const t = p.fault.trigger;
-      if (t.kind === 'state') expect(TRIGGER_STATES[p.fault.family]).toContain(t.state);
+      const allowed =
+        p.fault.family === 'disk' && p.fault.side === 'controller'
+          ? CONTROLLER_DISK_STATES
+          : TRIGGER_STATES[p.fault.family];
+      if (t.kind === 'state') expect(allowed).toContain(t.state);
       else expect(t.ms).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('fills both disks, the controller one with nothing left free', () => {
+    const disks = planCampaign({ ...all, trials: 200 }).flatMap((p) =>
+      p.fault.family === 'disk' ? [p.fault] : [],
+    );
+    expect(new Set(disks.map((d) => d.side))).toEqual(new Set(['target', 'controller']));
+    expect(disks.filter((d) => d.side === 'controller').every((d) => d.freeMib === 0)).toBe(true);
   });
 
   it.each([
@@ -114,7 +126,14 @@ describe('labels', () => {
       'corrupt-pages@restoring',
     ],
     [{ family: 'double', trigger: { kind: 'delay', ms: 0 } }, 'double-migrate@+0.0s'],
-    [{ family: 'disk', freeMib: 3, trigger: { kind: 'state', state: 'copying' } }, 'disk-full@copying'],
+    [
+      { family: 'disk', side: 'target', freeMib: 3, trigger: { kind: 'state', state: 'copying' } },
+      'target-disk-full@copying',
+    ],
+    [
+      { family: 'disk', side: 'controller', freeMib: 0, trigger: { kind: 'state', state: 'frozen' } },
+      'controller-disk-full@frozen',
+    ],
   ])('%j is %s', (f, label) => {
     expect(faultLabel(f)).toBe(label);
     expect(label.startsWith(faultKind(f))).toBe(true);
