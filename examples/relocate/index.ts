@@ -13,6 +13,8 @@ const cluster = config.get('cluster') ?? 'cluster-a';
 const name = config.get('containerName') ?? 'relocate-counter';
 /** Memory the workload keeps, MiB. */
 const mib = config.getNumber('mib') ?? 32;
+/** How fast it rewrites that memory, MiB/s. */
+const dirtyMibS = config.getNumber('dirtyMibS') ?? 2;
 
 const counter = new Container('counter', {
   name,
@@ -22,7 +24,7 @@ const counter = new Container('counter', {
     '--mib',
     String(mib),
     '--dirty-mib-s',
-    '2',
+    String(dirtyMibS),
     '--tick-ms',
     '100',
     '--verify-every',

@@ -1,11 +1,14 @@
 /**
  * Running `bin/ferry` as a child process with a HOME of its own (so its journal dir, `$HOME/.ferry/journal`,
- * belongs to the trial), its output captured to files (thin I/O; argv arrays only).
+ * belongs to the trial), or another command (a `pulumi up`), its output captured to files (thin I/O; argv
+ * arrays only).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PACKAGE_ROOT } from '../node-entry';
+import { killSet } from '../process-tree';
+import { listProcesses, signalAll } from '../processes';
 
 /** The `ferry` command of this checkout. */
 export const FERRY_BIN = path.join(PACKAGE_ROOT, 'bin', 'ferry');
@@ -49,11 +52,31 @@ export function journalDirOf(home: string): string {
  */
 export function spawnFerry(args: readonly string[], home: string, logPrefix: string): FerryChild {
   fs.mkdirSync(home, { recursive: true });
+  return spawnLogged(
+    process.execPath,
+    [FERRY_BIN, ...args],
+    { cwd: PACKAGE_ROOT, env: { ...process.env, HOME: home, FERRY_JOURNAL_DIR: journalDirOf(home) } },
+    logPrefix,
+  );
+}
+
+/**
+ * Starts `command args` in `opts.cwd` with `opts.env`, its output captured and written to `<logPrefix>.out`
+ * and `<logPrefix>.err`. With `killTree`, `kill` signals the child and all its descendants (a `pulumi up`
+ * starts its language host and the provider in process groups of their own).
+ */
+export function spawnLogged(
+  command: string,
+  args: readonly string[],
+  opts: { readonly cwd: string; readonly env: NodeJS.ProcessEnv },
+  logPrefix: string,
+  killTree = false,
+): FerryChild {
   fs.mkdirSync(path.dirname(logPrefix), { recursive: true });
   const startedAt = Date.now();
-  const child: ChildProcess = spawn(process.execPath, [FERRY_BIN, ...args], {
-    cwd: PACKAGE_ROOT,
-    env: { ...process.env, HOME: home, FERRY_JOURNAL_DIR: journalDirOf(home) },
+  const child: ChildProcess = spawn(command, [...args], {
+    cwd: opts.cwd,
+    env: opts.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -83,13 +106,20 @@ export function spawnFerry(args: readonly string[], home: string, logPrefix: str
       err += `spawn failed: ${e.message}\n`;
     });
   });
+  const pid = child.pid ?? -1;
   return {
-    pid: child.pid ?? -1,
+    pid,
     startedAt,
     exited,
     running: () => alive,
     kill(signal) {
-      if (alive) child.kill(signal);
+      if (!alive) return;
+      if (!killTree) {
+        child.kill(signal);
+        return;
+      }
+      // the whole tree at once, parents first: none of them gets to start anything more
+      signalAll(killSet(listProcesses(), new Set(), new Set([pid]), process.pid), signal);
     },
     stdout: () => out,
     stderr: () => err,

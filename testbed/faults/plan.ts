@@ -40,7 +40,12 @@ export type FaultPlan =
       readonly trigger: Trigger;
       readonly restoreAfterMs: number;
     }
-  | { readonly family: 'controller'; readonly trigger: Trigger }
+  | {
+      readonly family: 'controller';
+      /** What runs the migration: `ferry migrate`, or a `pulumi up` (the CLI, its language host, the provider). */
+      readonly via: 'cli' | 'pulumi';
+      readonly trigger: Trigger;
+    }
   | { readonly family: 'corrupt'; readonly file: 'pstree' | 'pages'; readonly trigger: Trigger }
   | { readonly family: 'double'; readonly trigger: Trigger }
   | {
@@ -89,7 +94,7 @@ export function faultKind(f: FaultPlan): string {
     case 'dockerd':
       return `${f.side}-dockerd-${f.signal === 'SIGKILL' ? 'kill' : 'term'}`;
     case 'controller':
-      return 'controller-kill';
+      return f.via === 'cli' ? 'controller-kill' : 'pulumi-up-kill';
     case 'corrupt':
       return `corrupt-${f.file}`;
     case 'double':
@@ -155,7 +160,11 @@ function drawFault(rng: Rng, family: FaultFamily): FaultPlan {
         restoreAfterMs: rng.int(10, 60) * 100,
       };
     case 'controller':
-      return { family, trigger: drawTrigger(rng, family, [0, 0]) };
+      return {
+        family,
+        via: rng.pick(['cli', 'pulumi'] as const),
+        trigger: drawTrigger(rng, family, [0, 0]),
+      };
     case 'corrupt':
       return {
         family,

@@ -22,6 +22,7 @@ import type { TrialPlan } from './plan';
 import { copyViolations, liveCopies, maxLive } from './samples';
 import { startSampler } from './sampler';
 import { parseWith, reportSchema, type SeenReport } from './schemas';
+import { preparePulumiTrial, type PulumiTrial } from './pulumi-controller';
 import type { TrialResult } from './summary';
 import { finalChecks } from './trial-checks';
 import type { Violation } from './violations';
@@ -65,6 +66,7 @@ export async function runTrial(plan: TrialPlan, s: TrialSettings): Promise<Trial
   const violations: Violation[] = [];
   let view: BedView | undefined;
   let disk: DiskFault | undefined;
+  let viaPulumi: PulumiTrial | undefined;
   let injected: Injected | undefined;
   let outcome = 'not-run';
   let copiesMax = 0;
@@ -107,19 +109,29 @@ export async function runTrial(plan: TrialPlan, s: TrialSettings): Promise<Trial
         );
       }
     }
-    const originalId = await runContainer(src.socket, {
-      name: plan.name,
-      image: 'ferry/dirtier:latest',
-      cmd: [
-        '/bin/dirtier',
-        '--mib',
-        String(s.mib),
-        '--dirty-mib-s',
-        String(plan.dirtyMibS),
-        '--verify-every',
-        '10',
-      ],
-    });
+    if (plan.fault.family === 'controller' && plan.fault.via === 'pulumi')
+      viaPulumi = await preparePulumiTrial(
+        plan,
+        view.bed.clusters,
+        s.mib,
+        journalDir(homes[0]!),
+        path.join(dir, 'pulumi-up-0.log'),
+      );
+    const originalId =
+      viaPulumi?.originalId ??
+      (await runContainer(src.socket, {
+        name: plan.name,
+        image: 'ferry/dirtier:latest',
+        cmd: [
+          '/bin/dirtier',
+          '--mib',
+          String(s.mib),
+          '--dirty-mib-s',
+          String(plan.dirtyMibS),
+          '--verify-every',
+          '10',
+        ],
+      }));
     const w1 = watchJournals(journalDir(homes[0]!));
     watches.push(w1);
     const smp = startSampler({ hosts: hostList, name: plan.name, t0, journalState: () => w1.state() });
@@ -137,11 +149,10 @@ export async function runTrial(plan: TrialPlan, s: TrialSettings): Promise<Trial
 
     const migrateArgs = ['migrate', plan.name, '--from', plan.source, '--to', plan.target];
     const clustersArgs = ['--clusters-file', view.bed.paths.clustersFile];
-    const primary = spawnFerry(
-      [...migrateArgs, ...clustersArgs, '--json'],
-      homes[0]!,
-      path.join(dir, 'migrate-1'),
-    );
+    const primary =
+      viaPulumi !== undefined
+        ? await viaPulumi.startMove(path.join(dir, 'pulumi-up-1'))
+        : spawnFerry([...migrateArgs, ...clustersArgs, '--json'], homes[0]!, path.join(dir, 'migrate-1'));
     children.push(primary);
     const bedLink = s.link;
     const armed = armFault({
@@ -183,6 +194,12 @@ export async function runTrial(plan: TrialPlan, s: TrialSettings): Promise<Trial
     const after = await repairBed(s.link);
     view = after.view;
     if (after.was.length > 0) notes.push(`brought back after the fault: ${after.was.join('; ')}`);
+    if (viaPulumi !== undefined) {
+      // the user's way back: the provider of the next `pulumi up` recovers first, then moves the container
+      const c = await viaPulumi.converge(path.join(dir, 'pulumi-up-2.log'));
+      notes.push(c.note);
+      if (c.error !== undefined) violations.push({ code: 'pulumi-not-converged', detail: c.error });
+    }
 
     const journals = await recoverTrial({
       homes: homes.slice(0, children.length),
@@ -205,7 +222,8 @@ export async function runTrial(plan: TrialPlan, s: TrialSettings): Promise<Trial
       atInjection !== undefined &&
       liveCopies(atInjection).some((c) => c.cluster === stoppedAt);
     let report: SeenReport | null | undefined;
-    if (first.exit.code === 0) report = parseWith(reportSchema, primary.stdout()) ?? null;
+    if (first.exit.code === 0 && viaPulumi === undefined)
+      report = parseWith(reportSchema, primary.stdout()) ?? null;
     const fin = await finalChecks({
       view,
       name: plan.name,
@@ -251,6 +269,7 @@ export async function runTrial(plan: TrialPlan, s: TrialSettings): Promise<Trial
     await sampler?.stop();
     if (settle !== undefined) notes.push(...(await settle().catch((e: unknown) => [`settle: ${String(e)}`])));
     if (disk !== undefined) notes.push(...(await disk.unmount()));
+    viaPulumi?.remove();
     try {
       const v = (await repairBed(s.link)).view;
       await removeTrialContainers(v, plan.name);

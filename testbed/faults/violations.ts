@@ -15,6 +15,7 @@ export const VIOLATION_CODES = [
   'leftover',
   'controller-hung',
   'recover-failed',
+  'pulumi-not-converged',
   'report-mismatch',
 ] as const;
 

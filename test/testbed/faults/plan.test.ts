@@ -61,6 +61,13 @@ describe('planCampaign', () => {
     }
   });
 
+  it('kills the controller through the CLI and through pulumi up', () => {
+    const kills = planCampaign({ ...all, trials: 200 }).flatMap((p) =>
+      p.fault.family === 'controller' ? [p.fault] : [],
+    );
+    expect(new Set(kills.map((k) => k.via))).toEqual(new Set(['cli', 'pulumi']));
+  });
+
   it('fills both disks, the controller one with nothing left free', () => {
     const disks = planCampaign({ ...all, trials: 200 }).flatMap((p) =>
       p.fault.family === 'disk' ? [p.fault] : [],
@@ -120,7 +127,14 @@ describe('labels', () => {
       'source-dockerd-term@frozen',
     ],
     [{ family: 'relay', trigger: { kind: 'delay', ms: 500 }, restoreAfterMs: 1 }, 'relay-kill@+0.5s'],
-    [{ family: 'controller', trigger: { kind: 'state', state: 'frozen' } }, 'controller-kill@frozen'],
+    [
+      { family: 'controller', via: 'cli', trigger: { kind: 'state', state: 'frozen' } },
+      'controller-kill@frozen',
+    ],
+    [
+      { family: 'controller', via: 'pulumi', trigger: { kind: 'state', state: 'copying' } },
+      'pulumi-up-kill@copying',
+    ],
     [
       { family: 'corrupt', file: 'pages', trigger: { kind: 'state', state: 'restoring' } },
       'corrupt-pages@restoring',

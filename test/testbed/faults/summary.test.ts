@@ -75,7 +75,7 @@ describe('summarize', () => {
     result(3, {
       plan: {
         ...planTrial(shape, 3),
-        fault: { family: 'controller', trigger: { kind: 'state', state: 'frozen' } },
+        fault: { family: 'controller', via: 'cli', trigger: { kind: 'state', state: 'frozen' } },
       },
     }),
     result(4, {
