@@ -57,7 +57,7 @@ export async function preparePulumiTrial(
   const env = { ...process.env, ...pulumiEnv(path.join(dir, 'state')), [JOURNAL_DIR_ENV]: journalDir };
   const log = (o: string): void => fs.appendFileSync(logFile, o);
   const first = await stack.up({ onOutput: log });
-  const originalId = first.outputs.containerId?.value;
+  const originalId: unknown = first.outputs.containerId?.value;
   if (typeof originalId !== 'string') throw new Error(`pulumi up gave no containerId: ${String(originalId)}`);
   return {
     originalId,
@@ -71,8 +71,8 @@ export async function preparePulumiTrial(
         // fails when no update holds the lock (the kill came after the up ended): nothing to cancel
         await stack.cancel().catch(() => undefined);
         const up = await stack.up({ onOutput: (o) => fs.appendFileSync(file, o) });
-        const where = up.outputs.runsOn?.value;
-        return { note: `pulumi cancel + pulumi up: ${up.summary.result}, the container runs on ${where}` };
+        const where: unknown = up.outputs.runsOn?.value;
+        return { note: `pulumi cancel + pulumi up: ${up.summary.result}, the container runs on ${String(where)}` };
       } catch (e) {
         const line = ((e as Error).message ?? String(e)).split('\n').find((l) => /error/i.test(l));
         return { note: 'pulumi cancel + pulumi up failed', error: line?.trim() ?? 'see the log' };
