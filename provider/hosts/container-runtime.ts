@@ -6,6 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Bytes, Duration } from '../units';
+import type { CarryProblem } from './inspect-fields';
 
 /** What the engine says about itself. */
 export interface EngineVersion {
@@ -38,6 +39,37 @@ export interface ContainerMount {
   readonly readOnly: boolean;
 }
 
+/** A container port published on the host that runs it. */
+export interface PortBinding {
+  /** Port inside the container. */
+  readonly internal: number;
+  /** Port on the host (the same on every cluster). */
+  readonly external: number;
+  /** `tcp` or `udp`. */
+  readonly protocol: 'tcp' | 'udp';
+  /** Host address to bind; absent: every address. */
+  readonly ip?: string;
+}
+
+/** A user-defined network the container is attached to. */
+export interface NetworkAttachment {
+  /** Network name (exists on the host, or is created by preflight). */
+  readonly name: string;
+  /** Names the container has on it besides its own. */
+  readonly aliases: readonly string[];
+}
+
+/**
+ * Settings copied as is from another container's inspect (the `copied` fields of `inspect-fields.ts`):
+ * opaque JSON by section of the create request. The typed fields of the spec win over them.
+ */
+export interface CopiedSettings {
+  /** Fields of the create body's top level (the inspect's `Config`). */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Fields of its `HostConfig`. */
+  readonly hostConfig: Readonly<Record<string, unknown>>;
+}
+
 /** The part of the engine's HostConfig Ferry carries over when it recreates a container. */
 export interface HostConfigSubset {
   /** Memory limit in bytes; 0 or absent means unlimited. */
@@ -58,6 +90,8 @@ export interface HostConfigSubset {
   readonly securityOpt?: readonly string[];
   /** Whether to run an init process (`--init`). */
   readonly init?: boolean;
+  /** Published ports. */
+  readonly ports?: readonly PortBinding[];
 }
 
 /** What it takes to create a container (also what `inspect` returns, to recreate one elsewhere). */
@@ -88,6 +122,10 @@ export interface ContainerSpec {
   readonly stopSignal?: string;
   /** Resources and mounts. */
   readonly hostConfig?: HostConfigSubset;
+  /** User-defined networks (the first is also `hostConfig.networkMode`); at most one today. */
+  readonly networks?: readonly NetworkAttachment[];
+  /** Settings copied as is from the container this spec was read from. */
+  readonly copied?: CopiedSettings;
 }
 
 /** A container as `inspect` sees it: plain data. */
@@ -118,6 +156,10 @@ export interface ContainerInfo {
   readonly graphDriver: { readonly name: string; readonly data: Readonly<Record<string, string>> };
   /** Everything needed to create the same container on another engine. */
   readonly spec: ContainerSpec;
+  /** Settings that stop a migration (`inspect-fields.ts`): empty when every field can be carried. */
+  readonly carryProblems: readonly CarryProblem[];
+  /** Published ports as the engine bound them (`NetworkSettings.Ports`). */
+  readonly publishedPorts: readonly PortBinding[];
 }
 
 /** A line of `list`. */

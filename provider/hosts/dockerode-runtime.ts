@@ -23,6 +23,7 @@ import type {
 } from './container-runtime';
 import { demuxDockerStream } from './docker-stream';
 import * as api from './engine-api';
+import { inspectSchema } from './inspect-schema';
 import { forwardingAgent } from './forwarding-agent';
 import type { RemoteShell } from './remote-shell';
 
@@ -114,7 +115,16 @@ class DockerodeRuntime implements ContainerRuntime {
     const raw = await this.call(`GET /containers/${nameOrId}/json`, o, (abortSignal) =>
       this.docker.getContainer(nameOrId).inspect({ abortSignal }),
     ).catch(ifStatus(404, undefined));
-    return raw && api.toContainerInfo(raw);
+    if (raw === undefined) return undefined;
+    const parsed = inspectSchema.safeParse(raw);
+    if (!parsed.success)
+      throw new CommandFailed(
+        ['GET', `/containers/${nameOrId}/json`],
+        200,
+        `the engine's inspect does not parse: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        this.where,
+      );
+    return api.toContainerInfo(parsed.data);
   }
 
   async create(spec: ContainerSpec, o?: CallOptions): Promise<string> {

@@ -11,7 +11,11 @@ import type {
   ContainerSummary,
   EngineVersion,
   FsChange,
+  NetworkAttachment,
+  PortBinding,
 } from './container-runtime';
+import { carryProblems, copiedFields } from './inspect-fields';
+import type { RawInspect } from './inspect-schema';
 
 /** `GET /version` (fields Ferry reads). */
 export interface RawVersion {
@@ -23,40 +27,7 @@ export interface RawVersion {
   KernelVersion?: string;
 }
 
-/** `GET /containers/{id}/json` (fields Ferry reads). */
-export interface RawInspect {
-  Id: string;
-  Name?: string;
-  Image?: string;
-  Created?: string;
-  State?: { Status?: string; Pid?: number; ExitCode?: number; StartedAt?: string };
-  Config?: {
-    Image?: string;
-    Cmd?: string[] | null;
-    Entrypoint?: string[] | string | null;
-    Env?: string[] | null;
-    Labels?: Record<string, string> | null;
-    WorkingDir?: string;
-    User?: string;
-    Hostname?: string;
-    Tty?: boolean;
-    OpenStdin?: boolean;
-    StopSignal?: string;
-  };
-  HostConfig?: {
-    Memory?: number;
-    NanoCpus?: number;
-    CpuShares?: number;
-    NetworkMode?: string;
-    RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
-    Binds?: string[] | null;
-    Tmpfs?: Record<string, string> | null;
-    SecurityOpt?: string[] | null;
-    Init?: boolean | null;
-  };
-  Mounts?: Array<{ Type?: string; Source?: string; Name?: string; Destination?: string; RW?: boolean }>;
-  GraphDriver?: { Name?: string; Data?: Record<string, string> | null };
-}
+export type { RawInspect } from './inspect-schema';
 
 /** `GET /containers/json` entry (fields Ferry reads). */
 export interface RawSummary {
@@ -80,7 +51,10 @@ export interface RawCreateBody {
   Tty?: boolean;
   OpenStdin?: boolean;
   StopSignal?: string;
+  ExposedPorts?: Record<string, object>;
   HostConfig: Record<string, unknown>;
+  NetworkingConfig?: { EndpointsConfig: Record<string, { Aliases?: string[] }> };
+  [copied: string]: unknown;
 }
 
 const STATES: readonly ContainerState[] = [
@@ -112,8 +86,8 @@ export function toEngineVersion(raw: RawVersion): EngineVersion {
 
 /** Inspect JSON -> `ContainerInfo` (including the spec to recreate it). */
 export function toContainerInfo(raw: RawInspect): ContainerInfo {
-  const c = raw.Config ?? {};
-  const h = raw.HostConfig ?? {};
+  const c: NonNullable<RawInspect['Config']> = raw.Config ?? {};
+  const h: NonNullable<RawInspect['HostConfig']> = raw.HostConfig ?? {};
   const entrypoint = typeof c.Entrypoint === 'string' ? [c.Entrypoint] : (c.Entrypoint ?? undefined);
   const spec: ContainerSpec = prune({
     name: stripSlash(raw.Name),
@@ -128,6 +102,8 @@ export function toContainerInfo(raw: RawInspect): ContainerInfo {
     tty: c.Tty || undefined,
     openStdin: c.OpenStdin || undefined,
     stopSignal: c.StopSignal || undefined,
+    networks: networksOf(raw),
+    copied: nonEmpty(copiedFields(raw)),
     hostConfig: prune({
       memory: h.Memory ? bytes(h.Memory) : undefined,
       nanoCpus: h.NanoCpus || undefined,
@@ -138,6 +114,7 @@ export function toContainerInfo(raw: RawInspect): ContainerInfo {
       tmpfs: h.Tmpfs ?? undefined,
       securityOpt: h.SecurityOpt ?? undefined,
       init: h.Init ?? undefined,
+      ports: portsOf(h.PortBindings),
     }),
   });
   return {
@@ -159,13 +136,55 @@ export function toContainerInfo(raw: RawInspect): ContainerInfo {
     })),
     graphDriver: { name: raw.GraphDriver?.Name ?? '', data: raw.GraphDriver?.Data ?? {} },
     spec,
+    carryProblems: carryProblems(raw),
+    publishedPorts: portsOf(raw.NetworkSettings?.Ports) ?? [],
   };
+}
+
+/** `{"6379/tcp": [{HostIp, HostPort}]}` -> port bindings (entries without a host port are skipped). */
+export function portsOf(
+  raw: Readonly<Record<string, readonly { HostIp?: string; HostPort?: string }[] | null>> | null | undefined,
+): PortBinding[] | undefined {
+  const out: PortBinding[] = [];
+  for (const [key, binds] of Object.entries(raw ?? {})) {
+    const m = /^(\d+)\/(tcp|udp)$/.exec(key);
+    if (!m) continue;
+    for (const b of binds ?? []) {
+      const external = Number(b.HostPort);
+      if (!Number.isInteger(external) || external <= 0) continue;
+      const ip = b.HostIp && b.HostIp !== '0.0.0.0' && b.HostIp !== '::' ? b.HostIp : undefined;
+      out.push(prune({ internal: Number(m[1]), external, protocol: m[2] as 'tcp' | 'udp', ip }));
+    }
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * The user-defined networks of an inspect, with the aliases the user gave (the engine's own alias, the
+ * container's short id, is dropped). The default networks (`bridge`, `host`, `none`) are not listed.
+ */
+export function networksOf(raw: RawInspect): NetworkAttachment[] | undefined {
+  const shortId = raw.Id.slice(0, 12);
+  const out = Object.entries(raw.NetworkSettings?.Networks ?? {})
+    .filter(([name]) => !['bridge', 'host', 'none', 'default'].includes(name))
+    .map(([name, e]) => ({ name, aliases: (e.Aliases ?? []).filter((a) => a !== shortId) }));
+  return out.length > 0 ? out : undefined;
 }
 
 /** `ContainerSpec` -> create body (the name goes in the query string, not here). */
 export function toCreateBody(spec: ContainerSpec): RawCreateBody {
   const h = spec.hostConfig ?? {};
+  const ports = h.ports ?? [];
+  const key = (p: PortBinding): string => `${p.internal}/${p.protocol}`;
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of ports) (bindings[key(p)] ??= []).push({ HostIp: p.ip ?? '', HostPort: String(p.external) });
+  const exposed = {
+    ...((spec.copied?.config.ExposedPorts as Record<string, object> | undefined) ?? {}),
+    ...Object.fromEntries(ports.map((p) => [key(p), {}])),
+  };
+  const net = spec.networks?.[0];
   return prune({
+    ...(spec.copied?.config ?? {}),
     Image: spec.image,
     Cmd: spec.cmd ? [...spec.cmd] : undefined,
     Entrypoint: spec.entrypoint ? [...spec.entrypoint] : undefined,
@@ -177,7 +196,10 @@ export function toCreateBody(spec: ContainerSpec): RawCreateBody {
     Tty: spec.tty,
     OpenStdin: spec.openStdin,
     StopSignal: spec.stopSignal,
+    ExposedPorts: Object.keys(exposed).length > 0 ? exposed : undefined,
+    NetworkingConfig: net ? { EndpointsConfig: { [net.name]: { Aliases: [...net.aliases] } } } : undefined,
     HostConfig: prune({
+      ...(spec.copied?.hostConfig ?? {}),
       Memory: h.memory,
       NanoCpus: h.nanoCpus,
       CpuShares: h.cpuShares,
@@ -187,6 +209,7 @@ export function toCreateBody(spec: ContainerSpec): RawCreateBody {
       Tmpfs: h.tmpfs ? { ...h.tmpfs } : undefined,
       SecurityOpt: h.securityOpt ? [...h.securityOpt] : undefined,
       Init: h.init,
+      PortBindings: ports.length > 0 ? bindings : undefined,
     }),
   });
 }
@@ -268,6 +291,10 @@ export function parentDir(path: string): string {
 
 function stripSlash(name: string | undefined): string {
   return (name ?? '').replace(/^\//, '');
+}
+
+function nonEmpty<T extends { config: object; hostConfig: object }>(c: T): T | undefined {
+  return Object.keys(c.config).length + Object.keys(c.hostConfig).length > 0 ? c : undefined;
 }
 
 /** Drops `undefined` members so that bodies and specs stay minimal and comparable. */

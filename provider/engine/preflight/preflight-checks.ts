@@ -2,6 +2,8 @@
  * Pure evaluation of preflight facts: what is wrong, and how to fix it. The facts are gathered by
  * `preflight.ts`; keeping the judgement pure makes every rule unit-testable.
  */
+import type { PortBinding } from '../../hosts/container-runtime';
+import type { CarryProblem } from '../../hosts/inspect-fields';
 import { formatBytes, type Bytes } from '../../units';
 
 /** What preflight found on one host. */
@@ -44,6 +46,14 @@ export interface ContainerFacts {
   readonly nameTakenOnTarget: boolean;
   /** Resident memory of the container, bytes (an estimate for the disk check). */
   readonly memoryEstimate: Bytes;
+  /** Settings of the container that cannot be carried (from its inspect, `inspect-fields.ts`). */
+  readonly carryProblems: readonly CarryProblem[];
+  /** Its network mode (`HostConfig.NetworkMode`). */
+  readonly networkMode: string;
+  /** Its published ports. */
+  readonly ports: readonly PortBinding[];
+  /** Ports something listens on on the target host, as `<port>/<tcp|udp>`; `undefined`: `ss` failed. */
+  readonly listeningOnTarget: ReadonlySet<string> | undefined;
 }
 
 /** One problem found. */
@@ -99,6 +109,27 @@ export function preflightProblems(
       what: `the container has ${c.establishedTcp} established TCP connection(s): CRIU cannot carry them without --tcp-established`,
       fix: 'close them (or drain the service) before migrating',
     });
+  for (const p of c.carryProblems)
+    out.push({
+      what: `the container's ${p.field} (${p.value}) cannot be carried: ${p.why}`,
+      fix: 'recreate the container without that setting, or leave it where it is',
+    });
+  if (c.networkMode === 'host' || c.networkMode.startsWith('container:'))
+    out.push({
+      what: `the container's network mode is ${c.networkMode}: it shares a network namespace of the source host`,
+      fix: 'use bridge or a user-defined network with published ports',
+    });
+  if (c.ports.length > 0 && c.listeningOnTarget === undefined)
+    out.push({
+      what: `cannot tell whether the container's ports are free on ${target.label}: \`ss\` failed there`,
+      fix: 'install iproute2 on the target',
+    });
+  for (const p of c.ports)
+    if (c.listeningOnTarget?.has(`${p.external}/${p.protocol}`))
+      out.push({
+        what: `port ${p.external}/${p.protocol} is already in use on ${target.label}`,
+        fix: 'free it there (the container publishes the same host port on every cluster)',
+      });
   for (const m of c.missingBindSources)
     out.push({
       what: `bind mount source ${m} does not exist on ${target.label}`,
@@ -120,6 +151,21 @@ export function preflightProblems(
       what: `${source.label} has ${formatBytes(source.freeDisk)} free, needs about ${formatBytes(need as Bytes)}`,
       fix: 'free disk space in its work directory',
     });
+  return out;
+}
+
+/**
+ * The ports something listens on, from `ss -H -l -n -t -u` output (`tcp LISTEN 0 4096 0.0.0.0:6379 ...`,
+ * `udp UNCONN 0 0 [::]:53 ...`): a set of `<port>/<tcp|udp>`.
+ */
+export function parseListening(ssOutput: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of ssOutput.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    const proto = f[0];
+    const m = /:(\d+)$/.exec(f[4] ?? '');
+    if ((proto === 'tcp' || proto === 'udp') && m) out.add(`${m[1]}/${proto}`);
+  }
   return out;
 }
 

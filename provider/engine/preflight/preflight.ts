@@ -18,6 +18,7 @@ import { pagedeltaSourcePath } from '../precopy/pagedelta';
 import {
   countEstablished,
   parseCpuFlags,
+  parseListening,
   parseVmRss,
   preflightProblems,
   type ContainerFacts,
@@ -226,11 +227,17 @@ async function gatherContainerFacts(i: PreflightInput, c: ContainerInfo): Promis
     if (r.exitCode !== 0) missingBindSources.push(m.source);
   }
   const onTarget = await i.target.runtime.inspect(c.name);
+  const ports = c.spec.hostConfig?.ports ?? [];
+  const listening = ports.length > 0 ? await tryText(i.target, ['ss', '-H', '-l', '-n', '-t', '-u']) : '';
   return {
     state: c.state,
     establishedTcp,
     missingBindSources,
     nameTakenOnTarget: onTarget !== undefined,
     memoryEstimate,
+    carryProblems: c.carryProblems,
+    networkMode: c.spec.hostConfig?.networkMode ?? '',
+    ports,
+    listeningOnTarget: listening === undefined ? undefined : parseListening(listening),
   };
 }

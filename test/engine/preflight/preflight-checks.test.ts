@@ -1,6 +1,7 @@
 import {
   countEstablished,
   parseCpuFlags,
+  parseListening,
   parseVmRss,
   preflightProblems,
   type ContainerFacts,
@@ -29,6 +30,10 @@ const ctr = (o: Partial<ContainerFacts> = {}): ContainerFacts => ({
   missingBindSources: [],
   nameTakenOnTarget: false,
   memoryEstimate: mib(256),
+  carryProblems: [],
+  networkMode: 'bridge',
+  ports: [],
+  listeningOnTarget: new Set(),
   ...o,
 });
 
@@ -53,6 +58,40 @@ describe('preflightProblems', () => {
     ['bind', host('a'), host('b'), ctr({ missingBindSources: ['/srv/x'] }), /\/srv\/x does not exist/],
     ['name taken', host('a'), host('b'), ctr({ nameTakenOnTarget: true }), /same name exists/],
     ['disk', host('a'), host('b', { freeDisk: mib(100) }), ctr(), /b has 100.0 MiB free/],
+    [
+      'a setting that cannot be carried',
+      host('a'),
+      host('b'),
+      ctr({
+        carryProblems: [{ field: 'HostConfig.Privileged', value: 'true', why: 'holds the host devices' }],
+      }),
+      /HostConfig\.Privileged \(true\) cannot be carried: holds the host devices/,
+    ],
+    ['host network', host('a'), host('b'), ctr({ networkMode: 'host' }), /network mode is host/],
+    [
+      'container network',
+      host('a'),
+      host('b'),
+      ctr({ networkMode: 'container:abc' }),
+      /network mode is container:abc/,
+    ],
+    [
+      'port taken on the target',
+      host('a'),
+      host('b'),
+      ctr({
+        ports: [{ internal: 6379, external: 6379, protocol: 'tcp' }],
+        listeningOnTarget: new Set(['22/tcp', '6379/tcp']),
+      }),
+      /port 6379\/tcp is already in use on b/,
+    ],
+    [
+      'ports unknown on the target',
+      host('a'),
+      host('b'),
+      ctr({ ports: [{ internal: 53, external: 53, protocol: 'udp' }], listeningOnTarget: undefined }),
+      /cannot tell whether the container's ports are free on b/,
+    ],
   ])('%s', (_n, a, b, c, re) => {
     const p = preflightProblems(a, b, c);
     expect(p.map((x) => x.what).join('\n')).toMatch(re);
@@ -74,5 +113,17 @@ describe('preflightProblems', () => {
     expect(parseCpuFlags('processor: 0\nflags\t\t: fpu vme sse2\n')).toEqual(['fpu', 'vme', 'sse2']);
     expect(parseVmRss('Name: x\nVmRSS:\t  2048 kB\n')).toBe(2048 * 1024);
     expect(parseVmRss('')).toBe(0);
+  });
+});
+
+describe('parseListening', () => {
+  it('reads listening TCP and bound UDP ports from ss', () => {
+    const out = [
+      'tcp   LISTEN 0      4096         0.0.0.0:6379       0.0.0.0:*',
+      'tcp   LISTEN 0      128             [::]:22            [::]:*',
+      'udp   UNCONN 0      0          127.0.0.1:5353       0.0.0.0:*',
+      '',
+    ].join('\n');
+    expect([...parseListening(out)].sort()).toEqual(['22/tcp', '5353/udp', '6379/tcp']);
   });
 });

@@ -52,6 +52,8 @@ describe('finalRound: the last dump and its delta', () => {
     mounts: [],
     graphDriver: { name: 'overlay2', data: {} },
     spec: { image: 'ferry/dirtier:latest' },
+    carryProblems: [],
+    publishedPorts: [],
   };
 
   it.each<[string, FinalCase]>([
