@@ -174,7 +174,7 @@ export interface CarryProblem {
 }
 
 function sectionOf(raw: RawInspect, s: InspectSection): Readonly<Record<string, unknown>> {
-  return (raw[s] ?? {});
+  return raw[s] ?? {};
 }
 
 /**
