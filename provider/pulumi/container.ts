@@ -57,11 +57,41 @@ export interface ResourcesArgs {
   cpus?: pulumi.Input<number>;
 }
 
+/** A published port (the names of @pulumi/docker's `ports`). */
+export interface PortArgs {
+  /** Port inside the container. */
+  internal: pulumi.Input<number>;
+  /** Port on the host (default: `internal`), the same on every cluster. */
+  external?: pulumi.Input<number>;
+  /** `tcp` (default) or `udp`. */
+  protocol?: pulumi.Input<'tcp' | 'udp'>;
+  /** Host address to bind (default: every address). */
+  ip?: pulumi.Input<string>;
+}
+
+/** A user-defined network (the names of @pulumi/docker's `networksAdvanced`). */
+export interface NetworkArgs {
+  /** Network name. */
+  name: pulumi.Input<string>;
+  /** Names of the container on that network. */
+  aliases?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** Where a client reaches one published port. */
+export interface EndpointOutput {
+  /** `tcp` or `udp`. */
+  protocol: 'tcp' | 'udp';
+  /** Address of the host that runs the container. */
+  host: string;
+  /** Port on that host. */
+  port: number;
+}
+
 /** The inputs of a {@link Container}. */
 export interface ContainerArgs {
   /** Docker container name, the same on every cluster (default: the Pulumi resource name). A change replaces. */
   name?: pulumi.Input<string>;
-  /** Image reference; it must be present on the target host (no registry is used). A change replaces. */
+  /** Image reference; it must be present on the target host (or is sent there). A change replaces. */
   image: pulumi.Input<string>;
   /** Command argv (overrides the image's CMD). A change replaces. */
   command?: pulumi.Input<pulumi.Input<string>[]>;
@@ -71,8 +101,26 @@ export interface ContainerArgs {
   labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Resource limits. A change replaces. */
   resources?: pulumi.Input<ResourcesArgs>;
-  /** Docker network mode (default `none`; live migration of open TCP connections is not supported). */
+  /**
+   * Docker network mode: `bridge` (default), `none`, or a user-defined network's name (default: the one of
+   * `networks`). `host` and `container:<id>` cannot be moved. A change replaces.
+   */
   networkMode?: pulumi.Input<string>;
+  /**
+   * Published ports, the same host port on every cluster (`external` defaults to `internal`, `protocol` to
+   * `tcp`; `ip` binds one host address). Preflight checks that each is free on the target. A change replaces.
+   */
+  ports?: pulumi.Input<pulumi.Input<PortArgs>[]>;
+  /**
+   * A user-defined network to attach to, with aliases (at most one today). Preflight checks that it exists on
+   * the target. A change replaces.
+   */
+  networks?: pulumi.Input<pulumi.Input<NetworkArgs>[]>;
+  /**
+   * Restart policy (default `no`). During a migration no restart manager starts a second copy: the policy is
+   * set to `no` for the switchover and put back on the copy that ends up running. A change replaces.
+   */
+  restart?: pulumi.Input<'no' | 'on-failure' | 'always' | 'unless-stopped'>;
   /** Where the container runs. A change is a live migration (an in-place update, never a replace). */
   placement: pulumi.Input<PlacementArgs>;
   /** How migrations are carried out. */
@@ -102,6 +150,11 @@ export class Container extends pulumi.dynamic.Resource {
   declare readonly placement: pulumi.Output<{ cluster: string; host?: string }>;
   /** Report of the last live migration: predicted beside measured (seconds, bytes). */
   declare readonly lastMigration: pulumi.Output<MigrationSummary | undefined>;
+  /**
+   * Where clients reach the service now, one entry per published port. It changes after a move, so a
+   * downstream resource (a DNS record, a load balancer) that reads it follows the container.
+   */
+  declare readonly endpoints: pulumi.Output<EndpointOutput[]>;
 
   /**
    * @param name - Pulumi resource name (also the default container name).
@@ -120,6 +173,7 @@ export class Container extends pulumi.dynamic.Resource {
         host: undefined,
         state: undefined,
         lastMigration: undefined,
+        endpoints: undefined,
       },
       opts,
       'ferry',

@@ -3,7 +3,8 @@
  *
  * - placement (`placement.cluster`/`placement.host` against where the container really runs): an in-place
  *   update, i.e. a live migration; never a replace;
- * - image, command, name, env, labels, resources, network mode: a replace (a new container);
+ * - image, command, name, env, labels, resources, network mode, ports, networks, restart policy: a replace
+ *   (a new container);
  * - migration policy or health probe alone: an update that only rewrites the outputs;
  * - a change of provider code alone (`__provider`): no change;
  * - a container that is not running any more (refresh saw it exited or gone): a replace;
@@ -20,6 +21,9 @@ export const REPLACE_KEYS = [
   'labels',
   'resources',
   'networkMode',
+  'ports',
+  'networks',
+  'restart',
 ] as const;
 
 /** Inputs whose change only rewrites the outputs. */

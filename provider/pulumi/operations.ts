@@ -4,6 +4,8 @@
  * `configure()`, and the link coordinator shared by all concurrent migrations of the process.
  */
 import type { ClustersFile, HostConfig } from '../config/clusters';
+import { endpointsOf } from './endpoints';
+import type { Endpoint } from './outputs';
 import { InvalidInput } from '../errors';
 import type { ConnectedHost } from '../hosts/connect';
 import type { ContainerInfo, ContainerSpec } from '../hosts/container-runtime';
@@ -173,6 +175,7 @@ export class FerryOperations {
         cluster: source.cluster,
         host: source.host.name,
         state: (olds.state as ObservedState | undefined) ?? 'running',
+        endpoints: plannedEndpoints(source, news),
       };
       return { outs: makeOutputs(news, where, lastOld) };
     }
@@ -217,6 +220,7 @@ export class FerryOperations {
         cluster: target.cluster,
         host: target.host.name,
         state: 'running',
+        endpoints: plannedEndpoints(target, news),
       };
       return { outs: makeOutputs(news, where, moved.summary) };
     } catch (e) {
@@ -229,6 +233,7 @@ export class FerryOperations {
         cluster: source.cluster,
         host: source.host.name,
         state: 'missing',
+        endpoints: [],
       };
       // the stored inputs keep the old placement when the container stayed: the next `up` tries again
       const kept: ContainerInputs =
@@ -340,6 +345,7 @@ function observed(where: HostTarget, info: ContainerInfo | undefined): Observed 
     cluster: where.cluster,
     host: where.host.name,
     state: info?.state ?? 'missing',
+    endpoints: endpointsOf(where.host.address, info?.publishedPorts ?? []),
   };
 }
 
@@ -353,6 +359,11 @@ function parseInputs(raw: Record<string, unknown>): ContainerInputs {
   return parsed.data;
 }
 
+/** The endpoints a container of `inputs` publishes on `where` (its ports at the host's address). */
+function plannedEndpoints(where: HostTarget, inputs: ContainerInputs): Endpoint[] {
+  return endpointsOf(where.host.address, containerSpec(inputs).hostConfig?.ports ?? []);
+}
+
 /** The engine spec of a container. */
 export function containerSpec(inputs: ContainerInputs): ContainerSpec {
   const r = inputs.resources;
@@ -362,10 +373,24 @@ export function containerSpec(inputs: ContainerInputs): ContainerSpec {
     ...(inputs.command !== undefined ? { cmd: inputs.command } : {}),
     ...(inputs.env !== undefined ? { env: Object.entries(inputs.env).map(([k, v]) => `${k}=${v}`) } : {}),
     labels: { ...(inputs.labels ?? {}), [RESOURCE_LABEL]: inputs.name, [MANAGED_BY_LABEL]: 'ferry-pulumi' },
+    ...(inputs.networks !== undefined
+      ? { networks: inputs.networks.map((n) => ({ name: n.name, aliases: n.aliases ?? [] })) }
+      : {}),
     hostConfig: {
-      networkMode: inputs.networkMode ?? 'none',
+      networkMode: inputs.networkMode ?? inputs.networks?.[0]?.name ?? 'bridge',
       ...(r?.memory !== undefined ? { memory: parseBytes(r.memory, 'resources.memory') } : {}),
       ...(r?.cpus !== undefined ? { nanoCpus: Math.round(r.cpus * 1e9) } : {}),
+      ...(inputs.restart !== undefined ? { restartPolicy: inputs.restart } : {}),
+      ...(inputs.ports !== undefined
+        ? {
+            ports: inputs.ports.map((p) => ({
+              internal: p.internal,
+              external: p.external ?? p.internal,
+              protocol: p.protocol ?? 'tcp',
+              ...(p.ip !== undefined ? { ip: p.ip } : {}),
+            })),
+          }
+        : {}),
     },
   };
 }

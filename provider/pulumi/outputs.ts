@@ -79,6 +79,18 @@ export interface ContainerOutputs extends ContainerInputs {
   readonly state: ObservedState;
   /** Report of the last successful live migration, if any. */
   readonly lastMigration?: MigrationSummary;
+  /** Where clients reach the service now (one per published port). */
+  readonly endpoints: readonly Endpoint[];
+}
+
+/** Where a client reaches one published port of the service. */
+export interface Endpoint {
+  /** `tcp` or `udp`. */
+  readonly protocol: 'tcp' | 'udp';
+  /** Address of the host that runs the container (as Ferry reaches it), or the bound address. */
+  readonly host: string;
+  /** Port on that host. */
+  readonly port: number;
 }
 
 /** Where and how a container was found. */
@@ -91,6 +103,8 @@ export interface Observed {
   readonly host: string;
   /** State. */
   readonly state: ObservedState;
+  /** Its published ports, where clients reach them. */
+  readonly endpoints: readonly Endpoint[];
 }
 
 /** Labels Ferry puts on every container it manages. */
@@ -110,6 +124,7 @@ export function makeOutputs(
     cluster: where.cluster,
     host: where.host,
     state: where.state,
+    endpoints: where.endpoints,
     ...(lastMigration !== undefined ? { lastMigration } : {}),
   };
   return withoutUndefined(outs);
@@ -127,6 +142,7 @@ export const OBSERVED_KEYS: readonly string[] = [
   'host',
   'state',
   'lastMigration',
+  'endpoints',
   '__provider',
 ];
 

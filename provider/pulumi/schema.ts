@@ -120,30 +120,94 @@ export const resourcesSchema = z.strictObject(
   { error: objectError('{ memory?, cpus? }') },
 );
 
-/** The inputs of a `ferry.Container` as the provider receives them (plain JSON). */
-export const containerInputsSchema = z.strictObject(
+const portNumber = (what: string) =>
+  z
+    .number({ error: `expected ${what} (a port number 1..65535)` })
+    .int({ error: `expected ${what} (a whole port number)` })
+    .min(1, { error: `expected ${what} in 1..65535` })
+    .max(65535, { error: `expected ${what} in 1..65535` });
+
+/** A published port (the names of @pulumi/docker's `ports`). */
+export const portSchema = z.strictObject(
   {
-    name: z.string({ error: 'expected a container name' }).regex(CONTAINER_NAME, {
-      error: 'expected a Docker container name: letters, digits, "_", "." and "-", at least 2 characters',
-    }),
-    image: nonEmpty('an image reference present on the hosts, like "ferry/dirtier:latest"'),
-    command: z
-      .array(z.string(), { error: 'expected an argv array of strings' })
-      .min(1, { error: 'expected at least the program' })
-      .optional(),
-    env: stringMap('environment variables').optional(),
-    labels: stringMap('labels').optional(),
-    resources: resourcesSchema.optional(),
-    networkMode: nonEmpty('a Docker network mode like "none" or "host"').optional(),
-    placement: placementSchema,
-    migration: migrationPolicySchema.optional(),
-    healthProbe: z
-      .array(z.string(), { error: 'expected an argv array of strings' })
-      .min(1, { error: 'expected at least the program' })
+    internal: portNumber('the port inside the container'),
+    external: portNumber('the port on the host').optional(),
+    protocol: z.enum(['tcp', 'udp'], { error: 'expected "tcp" or "udp"' }).optional(),
+    ip: z
+      .string({ error: 'expected a host address to bind (a string)' })
+      .regex(/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/, { error: 'expected an IPv4 or IPv6 address to bind' })
       .optional(),
   },
-  { error: objectError('the inputs of ferry.Container (image, placement, ...)') },
+  { error: objectError('{ internal, external?, protocol?, ip? }') },
 );
+
+/** A user-defined network (the names of @pulumi/docker's `networksAdvanced`). */
+export const networkSchema = z.strictObject(
+  {
+    name: nonEmpty('a Docker network name'),
+    aliases: z.array(nonEmpty('an alias'), { error: 'expected a list of aliases' }).optional(),
+  },
+  { error: objectError('{ name, aliases? }') },
+);
+
+/** Restart policies (the names of @pulumi/docker's `restart`). */
+export const RESTART_POLICIES = ['no', 'on-failure', 'always', 'unless-stopped'] as const;
+
+/** The inputs of a `ferry.Container` as the provider receives them (plain JSON). */
+export const containerInputsSchema = z
+  .strictObject(
+    {
+      name: z.string({ error: 'expected a container name' }).regex(CONTAINER_NAME, {
+        error: 'expected a Docker container name: letters, digits, "_", "." and "-", at least 2 characters',
+      }),
+      image: nonEmpty('an image reference present on the hosts, like "ferry/dirtier:latest"'),
+      command: z
+        .array(z.string(), { error: 'expected an argv array of strings' })
+        .min(1, { error: 'expected at least the program' })
+        .optional(),
+      env: stringMap('environment variables').optional(),
+      labels: stringMap('labels').optional(),
+      resources: resourcesSchema.optional(),
+      networkMode: nonEmpty('a Docker network mode like "bridge", "none" or a network name').optional(),
+      ports: z
+        .array(portSchema, { error: 'expected a list of { internal, external?, protocol?, ip? }' })
+        .optional(),
+      networks: z
+        .array(networkSchema, { error: 'expected a list of { name, aliases? }' })
+        .max(1, {
+          error: 'expected at most one network: a container on several networks cannot be moved yet',
+        })
+        .optional(),
+      restart: z
+        .enum(RESTART_POLICIES, { error: `expected one of ${RESTART_POLICIES.join(', ')}` })
+        .optional(),
+      placement: placementSchema,
+      migration: migrationPolicySchema.optional(),
+      healthProbe: z
+        .array(z.string(), { error: 'expected an argv array of strings' })
+        .min(1, { error: 'expected at least the program' })
+        .optional(),
+    },
+    { error: objectError('the inputs of ferry.Container (image, placement, ...)') },
+  )
+  .refine(
+    (i) =>
+      i.networks === undefined ||
+      i.networkMode === undefined ||
+      isUnknown(i.networkMode) ||
+      i.networks.every((n) => isUnknown(n.name) || n.name === i.networkMode),
+    {
+      error: 'networkMode names another network than networks: leave networkMode out',
+      path: ['networkMode'],
+    },
+  )
+  .refine(
+    (i) => {
+      const ext = (i.ports ?? []).map((p) => `${p.external ?? p.internal}/${p.protocol ?? 'tcp'}`);
+      return new Set(ext).size === ext.length;
+    },
+    { error: 'two ports publish the same host port and protocol', path: ['ports'] },
+  );
 
 /** The validated inputs of a `ferry.Container`. */
 export type ContainerInputs = z.infer<typeof containerInputsSchema>;

@@ -57,6 +57,15 @@ describe('check: validateInputs', () => {
     ['migration.maxRounds', 2.5, 'migration.maxRounds', /whole number/],
     ['migration.postCopyAllowed', 'yes', 'migration.postCopyAllowed', /true or false/],
     ['healthProbe', [], 'healthProbe', /at least the program/],
+    ['ports', [{ internal: 0 }], 'ports[0].internal', /port inside the container in 1\.\.65535/],
+    ['ports', [{ internal: 80, external: 70000 }], 'ports[0].external', /port on the host in 1\.\.65535/],
+    ['ports', [{ internal: 80, protocol: 'sctp' }], 'ports[0].protocol', /"tcp" or "udp"/],
+    ['ports', [{ internal: 80, ip: 'eth0' }], 'ports[0].ip', /IPv4 or IPv6 address/],
+    ['ports', [{ internal: 80, hostPort: 1 }], 'ports[0]', /unknown field.*hostPort/],
+    ['ports', [{ internal: 80 }, { internal: 8080, external: 80 }], 'ports', /same host port/],
+    ['restart', 'sometimes', 'restart', /expected one of no, on-failure, always, unless-stopped/],
+    ['networks', [{ name: 'a' }, { name: 'b' }], 'networks', /at most one network/],
+    ['networks', [{ name: '' }], 'networks[0].name', /must not be empty/],
   ])('%s = %j fails on %s', (path, value, property, reason) => {
     const v = validateInputs(withField(inputs(), path, value), clusters());
     expect(v.inputs).toBeUndefined();

@@ -50,6 +50,7 @@ class FakeHosts {
         state: c.state,
         labels: c.labels,
         spec: c.spec,
+        publishedPorts: c.spec.hostConfig?.ports ?? [],
       }) as unknown as ContainerInfo;
     const runtime = {
       imageExists: async (ref: string) => ref === 'ferry/dirtier:latest',
@@ -133,7 +134,33 @@ describe('create', () => {
       'ferry.managed-by': 'ferry-pulumi',
     });
     expect(c.spec.env).toEqual(['MODE=fast']);
-    expect(c.spec.hostConfig).toEqual({ networkMode: 'none', memory: 256 * 1024 * 1024, nanoCpus: 5e8 });
+    expect(c.spec.hostConfig).toEqual({ networkMode: 'bridge', memory: 256 * 1024 * 1024, nanoCpus: 5e8 });
+    expect(outs.endpoints).toEqual([]);
+  });
+
+  it('publishes ports, sets the restart policy and a network, and says where clients reach it', async () => {
+    const { hosts, ops } = setUp();
+    const raw = {
+      ...inputs(),
+      ports: [{ internal: 6379 }, { internal: 53, external: 5353, protocol: 'udp' }],
+      restart: 'always',
+      networks: [{ name: 'appnet', aliases: ['cache'] }],
+    };
+    const { outs } = await ops.create(raw);
+    const c = [...hosts.engine(A).values()][0]!;
+    expect(c.spec.networks).toEqual([{ name: 'appnet', aliases: ['cache'] }]);
+    expect(c.spec.hostConfig).toMatchObject({
+      networkMode: 'appnet',
+      restartPolicy: 'always',
+      ports: [
+        { internal: 6379, external: 6379, protocol: 'tcp' },
+        { internal: 53, external: 5353, protocol: 'udp' },
+      ],
+    });
+    expect(outs.endpoints).toEqual([
+      { protocol: 'udp', host: A, port: 5353 },
+      { protocol: 'tcp', host: A, port: 6379 },
+    ]);
   });
 
   it('refuses an image that is not on the host, and a name that is taken', async () => {
@@ -189,7 +216,7 @@ describe('update', () => {
 
   it('a placement change migrates through the engine and reports where it runs', async () => {
     const { ops, lines } = setUp();
-    const { outs } = await ops.create(inputs());
+    const { outs } = await ops.create({ ...inputs(), ports: [{ internal: 80, external: 8080 }] });
     moveContainer.mockImplementation(async (req) => {
       req.say('progress line');
       return {
@@ -206,13 +233,14 @@ describe('update', () => {
     const r = await ops.update(
       'web-1',
       outs as unknown as Record<string, unknown>,
-      withField(inputs(), 'placement.cluster', 'cluster-b'),
+      withField({ ...inputs(), ports: [{ internal: 80, external: 8080 }] }, 'placement.cluster', 'cluster-b'),
     );
     expect(r.outs).toMatchObject({
       cluster: 'cluster-b',
       host: 'host-1',
       containerId: 'newid',
       state: 'running',
+      endpoints: [{ protocol: 'tcp', host: B, port: 8080 }],
       placement: { cluster: 'cluster-b' },
     });
     const req = moveContainer.mock.calls[0]![0];
