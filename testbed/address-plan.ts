@@ -36,6 +36,12 @@ export const TESTBED_RANGE = '198.18.0.0/15';
 export const HOST_IF = 'eth0';
 /** TCP port of every host's SSH server. */
 export const SSH_PORT = 22;
+/**
+ * Service ports the bed's links always carry besides SSH and the probe (Redis, PostgreSQL, HTTP), so that a
+ * service published on one cluster is reachable from the others as across a WAN. More with `--extra-port`.
+ */
+export const SERVICE_PORTS: readonly number[] = [5432, 6379, 8080];
+
 /** TCP port of the link probe (echo/sink/source service started by `status`; see `probe/`). */
 export const PROBE_PORT = 7;
 

@@ -66,7 +66,11 @@ export function containerdArgv(c: ClusterPlan, p: HostPaths): string[] {
 /** dockerd's own config file: empty, so that /etc/docker/daemon.json is never read. */
 export const DOCKERD_CONFIG_JSON = '{}\n';
 
-/** dockerd's command line, run inside the cluster's namespace (the flags ENVIRONMENT.md verified, plus own containerd and cgroup parent). */
+/**
+ * dockerd's command line, run inside the cluster's namespace: the flags ENVIRONMENT.md verified, plus its own
+ * containerd and cgroup parent, and the default bridge network with iptables NAT inside the namespace (so
+ * that published ports work on the host's address, as on a real host). No IPv6 rules.
+ */
 export function dockerdArgv(c: ClusterPlan, p: HostPaths): string[] {
   return inNetns(c.netns, [
     'dockerd',
@@ -77,10 +81,7 @@ export function dockerdArgv(c: ClusterPlan, p: HostPaths): string[] {
     '--exec-root', p.dockerExecRoot,
     '--pidfile', p.dockerPidFile,
     '-H', `unix://${p.dockerSocket}`,
-    '--bridge', 'none',
-    '--iptables=false',
     '--ip6tables=false',
-    '--ip-masq=false',
     '--cgroup-parent', c.cgroupParent,
   ]); // prettier-ignore
 }

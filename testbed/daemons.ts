@@ -28,6 +28,8 @@ interface DaemonSpec {
   readonly timeoutSeconds: number;
   readonly healthy: () => Promise<boolean>;
   readonly prepare: () => void;
+  /** Restart a running one whose command line differs (false for sshd: it rewrites its process title). */
+  readonly matchFlags: boolean;
 }
 
 /** A daemon's pid and whether this call started it. */
@@ -38,15 +40,26 @@ export interface DaemonResult {
   readonly started: boolean;
 }
 
+/** The command line of `pid` as argv (`undefined` when it cannot be read). */
+function cmdlineOf(pid: number): string[] | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Keeps a daemon running: reuses a live, healthy one (by recorded pid or by its command line in the
- * namespace), else stops a sick one and starts a new one, waiting until it is healthy.
+ * namespace) that runs with today's command line, else stops it (sick, or started with other flags by an
+ * older bed) and starts a new one, waiting until it is healthy.
  */
 async function ensureDaemon(spec: DaemonSpec, knownPid: number | undefined): Promise<DaemonResult> {
   const netns = spec.cluster.netns;
   const existing = isOurProcess(knownPid, netns, spec.token) ? knownPid : findOurProcess(netns, spec.token);
   if (existing !== undefined) {
-    if (await spec.healthy()) return { pid: existing, started: false };
+    const sameFlags = !spec.matchFlags || sameCommand(cmdlineOf(existing), spec.argv);
+    if (sameFlags && (await spec.healthy())) return { pid: existing, started: false };
     signalAll([existing], 'SIGTERM');
     if ((await waitGone([existing], 5000)).length > 0) signalAll([existing], 'SIGKILL');
     await waitGone([existing], 5000);
@@ -76,6 +89,17 @@ async function ensureDaemon(spec: DaemonSpec, knownPid: number | undefined): Pro
   }
 }
 
+/**
+ * Whether a running daemon's argv is `wanted` (the part after `nsenter ... --`: nsenter execs the daemon, so
+ * the process shows only that). An unreadable command line counts as the same (nothing to compare).
+ */
+export function sameCommand(running: readonly string[] | undefined, wanted: readonly string[]): boolean {
+  if (running === undefined) return true;
+  const at = wanted.indexOf('--');
+  const tail = at >= 0 ? wanted.slice(at + 1) : wanted;
+  return running.length === tail.length && running.every((a, i) => a === tail[i]);
+}
+
 /** Keeps host `c`'s containerd running. */
 export function ensureContainerd(c: ClusterPlan, hp: HostPaths, knownPid?: number): Promise<DaemonResult> {
   return ensureDaemon(
@@ -87,6 +111,7 @@ export function ensureContainerd(c: ClusterPlan, hp: HostPaths, knownPid?: numbe
       logPath: hp.containerdLog,
       readyWhat: hp.containerdSocket,
       timeoutSeconds: 30,
+      matchFlags: true,
       healthy: () => unixSocketAnswers(hp.containerdSocket),
       prepare: () => {
         for (const d of [hp.containerdRoot, hp.containerdState, hp.containerdOpt, hp.logDir]) {
@@ -110,6 +135,7 @@ export function ensureDockerd(c: ClusterPlan, hp: HostPaths, knownPid?: number):
       logPath: hp.dockerdLog,
       readyWhat: hp.dockerSocket,
       timeoutSeconds: 60,
+      matchFlags: true,
       healthy: () => dockerPing(hp.dockerSocket),
       prepare: () => {
         for (const d of [hp.dockerDataRoot, hp.dockerExecRoot, hp.workDir, hp.logDir]) {
@@ -151,6 +177,7 @@ export async function ensureSshd(
       logPath: hp.sshdLog,
       readyWhat: `${c.hostAddress}:${SSH_PORT}`,
       timeoutSeconds: 20,
+      matchFlags: false,
       healthy: async () => (await sshBanner(c.hostAddress, SSH_PORT, 1500)) !== undefined,
       prepare: () => undefined,
     },

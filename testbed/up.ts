@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { ClustersFile } from '../provider/config/clusters';
 import { InvalidInput, PrerequisiteMissing } from '../provider/errors';
 import { formatDuration, seconds, type BytesPerSecond, type Duration } from '../provider/units';
-import { clusterPlans, validateClusterCount, MIN_CLUSTERS, SSH_PORT } from './address-plan';
+import { clusterPlans, validateClusterCount, MIN_CLUSTERS, SERVICE_PORTS, SSH_PORT } from './address-plan';
 import { buildClustersFile } from './clusters-file';
 import { ensureContainerd, ensureDockerd, ensureSshd } from './daemons';
 import { ensureClientKey, ensureHostKey, writeSshClientFiles } from './keys';
@@ -127,7 +127,9 @@ export async function testbedUp(options: TestbedUpOptions = {}): Promise<Testbed
       },
       { rtt: DEFAULT_RTT, bandwidth: DEFAULT_BANDWIDTH },
     );
-    const forwardPorts = [...new Set([SSH_PORT, ...(existing?.forwardPorts ?? []), ...extraPorts])].sort(
+    const forwardPorts = [
+      ...new Set([SSH_PORT, ...SERVICE_PORTS, ...(existing?.forwardPorts ?? []), ...extraPorts]),
+    ].sort(
       (a, b) => a - b,
     );
     let state: TestbedState = {

@@ -141,7 +141,10 @@ export function toContainerInfo(raw: RawInspect): ContainerInfo {
   };
 }
 
-/** `{"6379/tcp": [{HostIp, HostPort}]}` -> port bindings (entries without a host port are skipped). */
+/**
+ * `{"6379/tcp": [{HostIp, HostPort}]}` -> port bindings (entries without a host port are skipped; an empty,
+ * `0.0.0.0` or `::` HostIp means every address, and the engine's IPv4 and IPv6 pair of it is one binding).
+ */
 export function portsOf(
   raw: Readonly<Record<string, readonly { HostIp?: string; HostPort?: string }[] | null>> | null | undefined,
 ): PortBinding[] | undefined {
@@ -153,7 +156,18 @@ export function portsOf(
       const external = Number(b.HostPort);
       if (!Number.isInteger(external) || external <= 0) continue;
       const ip = b.HostIp && b.HostIp !== '0.0.0.0' && b.HostIp !== '::' ? b.HostIp : undefined;
-      out.push(prune({ internal: Number(m[1]), external, protocol: m[2] as 'tcp' | 'udp', ip }));
+      const p = prune({ internal: Number(m[1]), external, protocol: m[2] as 'tcp' | 'udp', ip });
+      // the engine lists a port bound to every address twice (0.0.0.0 and ::): one binding
+      if (
+        !out.some(
+          (q) =>
+            q.internal === p.internal &&
+            q.external === p.external &&
+            q.protocol === p.protocol &&
+            q.ip === p.ip,
+        )
+      )
+        out.push(p);
     }
   }
   return out.length > 0 ? out : undefined;

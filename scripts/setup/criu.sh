@@ -3,10 +3,13 @@
 # libraries.
 #
 # Why: bookworm's criu 3.17 fails on recent kernels ("vdso: Unexpected rt vDSO area bounds"); trixie's
-# 4.1.x works but needs trixie's glibc. Installing it with apt would upgrade the host's glibc, so instead:
+# 4.1.1 passes `criu check` but cannot dump any TCP or UDP socket on Linux >= 6.16 ("Can't get 1:16 opt:
+# Operation not supported": the kernel restricted SO_PASSCRED/SO_PASSSEC to unix and netlink sockets;
+# fixed in CRIU 4.2), so every networked container failed. forky's (Debian testing) 4.2.1 works. It needs
+# forky's glibc, and installing it with apt would upgrade the host's glibc, so instead:
 #   1. a PRIVATE apt configuration (APT_CONFIG, no apt.conf.d, own sources/lists/cache/status) that knows
-#      only trixie is used for `apt-get download` of criu and its Depends closure; the host's own apt never
-#      sees trixie;
+#      only that suite is used for `apt-get download` of criu and its Depends closure; the host's own apt
+#      never sees it;
 #   2. the .debs are unpacked with `dpkg -x` into $FERRY_OPT/criu (dpkg's database is not touched);
 #   3. /usr/local/sbin/criu is a wrapper that runs the prefix's criu through the prefix's own dynamic
 #      loader (`ld.so --library-path`, not LD_LIBRARY_PATH, so programs criu starts, e.g. iptables-restore
@@ -22,7 +25,7 @@
 source "$(dirname "$0")/lib.sh"
 
 PIECE=criu
-CRIU_SUITE=${FERRY_CRIU_SUITE:-trixie}
+CRIU_SUITE=${FERRY_CRIU_SUITE:-forky}
 CRIU_MIRROR=${FERRY_CRIU_MIRROR:-http://deb.debian.org/debian}
 CRIU_MIN_MAJOR=4
 PREFIX=$FERRY_OPT/criu
@@ -49,7 +52,7 @@ EOF
 criu_version() { "$@" --version 2>/dev/null | sed -n 's/^Version: *//p' | head -n1; }
 
 # Every library the prefix's criu loads must come from the prefix: the private loader would otherwise
-# fall back to the host's ld.so.cache and silently mix bookworm libraries into a trixie glibc process.
+# fall back to the host's ld.so.cache and silently mix bookworm libraries into a newer glibc process.
 check_closure() {  # check_closure PREFIXDIR
   local p=$1 out bad
   out=$("$p/usr/lib64/ld-linux-x86-64.so.2" --library-path "$p/usr/lib/x86_64-linux-gnu" --list "$p/usr/sbin/criu" 2>&1) \
@@ -107,7 +110,7 @@ EOF
     manifest+="$(dpkg-deb -f "$f" Package)=$(dpkg-deb -f "$f" Version)"$'\n'
   done
   local why
-  why=$(check_closure "$stage") || die "$PIECE" "trixie criu closure incomplete: $why"
+  why=$(check_closure "$stage") || die "$PIECE" "$CRIU_SUITE criu closure incomplete: $why"
   local v
   v=$(criu_version "$stage/usr/lib64/ld-linux-x86-64.so.2" --library-path "$stage/usr/lib/x86_64-linux-gnu" "$stage/usr/sbin/criu")
   [ "${v%%.*}" -ge "$CRIU_MIN_MAJOR" ] 2>/dev/null || die "$PIECE" "downloaded criu reports '$v', need >= $CRIU_MIN_MAJOR"

@@ -125,7 +125,10 @@ describe('carrying the settings', () => {
   it('reads port bindings (every address when HostIp is empty) and skips unpublished ports', () => {
     expect(
       portsOf({
-        '6379/tcp': [{ HostIp: '0.0.0.0', HostPort: '6379' }],
+        '6379/tcp': [
+          { HostIp: '0.0.0.0', HostPort: '6379' },
+          { HostIp: '::', HostPort: '6379' },
+        ],
         '80/tcp': null,
         '53/udp': [{ HostIp: '127.0.0.1', HostPort: '5353' }],
       }),

@@ -1,0 +1,130 @@
+/**
+ * A served, networked container moves: busybox httpd on the default bridge network, port 8080 published,
+ * serving a counter that a shell loop in the container keeps writing. Before the move the port answers on
+ * cluster-a's host (directly from the machine running Ferry, and from cluster-b across the emulated link);
+ * after it, on cluster-b's host, with the counter going on from where it was, and no longer on cluster-a.
+ * Preflight refuses a move whose port is taken on the target, and a container with a setting Ferry cannot
+ * carry, naming it.
+ */
+import { migrate } from '../../../provider/engine/migrate';
+import { PreflightFailed } from '../../../provider/errors';
+import type { ContainerSpec } from '../../../provider/hosts/container-runtime';
+import type { ConnectedHost } from '../../../provider/hosts/connect';
+import { seconds } from '../../../provider/units';
+import type { Testbed } from '../../../testbed';
+import { clusterPlans, peerAddress } from '../../../testbed/address-plan';
+import { bedAt50ms, connectBoth, copies, sleep, testDeps, type Hosts } from '../support';
+
+jest.setTimeout(600_000);
+
+let bed: Testbed;
+let h: Hosts;
+const NAME = `it-port-${process.pid}`;
+const BLOCKER = `it-port-blocker-${process.pid}`;
+const PORT = 8080;
+
+/** The counter service: a loop writes the count into /www/n every 100 ms, httpd serves it. */
+function service(name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec {
+  return {
+    name,
+    image: 'ferry/dirtier:latest',
+    cmd: [
+      'sh',
+      '-c',
+      'mkdir -p /www; i=0; while :; do i=$((i+1)); echo $i > /www/n; sleep 0.1; done & exec httpd -f -p 0.0.0.0:8080 -h /www',
+    ],
+    labels: { 'ferry.workload': name },
+    hostConfig: { networkMode: 'bridge', ports: [{ internal: PORT, external: PORT, protocol: 'tcp' }] },
+    ...extra,
+  };
+}
+
+async function start(host: ConnectedHost, spec: ContainerSpec): Promise<void> {
+  await host.runtime.remove(spec.name!, { force: true });
+  await host.runtime.start(await host.runtime.create(spec));
+}
+
+/** `GET http://<address>:8080/n` run on `from` (a host of the bed): the count, or `undefined` when it fails. */
+async function countVia(from: ConnectedHost, address: string): Promise<number | undefined> {
+  const r = await from.shell.exec(['curl', '-s', '-m', '3', `http://${address}:${PORT}/n`], {
+    timeout: seconds(10),
+  });
+  const n = Number(r.stdout.toString().trim());
+  return r.exitCode === 0 && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** The same from the machine running Ferry (the management path, not across the emulated link). */
+async function countDirect(address: string): Promise<number | undefined> {
+  try {
+    const res = await fetch(`http://${address}:${PORT}/n`, { signal: AbortSignal.timeout(3000) });
+    const n = Number((await res.text()).trim());
+    return res.ok && Number.isInteger(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+beforeAll(async () => {
+  bed = await bedAt50ms();
+  h = await connectBoth(bed);
+});
+
+afterAll(async () => {
+  for (const n of [NAME, BLOCKER]) {
+    await h?.ha.runtime.remove(n, { force: true });
+    await h?.hb.runtime.remove(n, { force: true });
+  }
+  await h?.ha.close();
+  await h?.hb.close();
+});
+
+const keys = (): { authorizedKeysFile: string } => ({ authorizedKeysFile: bed.paths.clientKeyPub });
+
+describe('a container with a published port', () => {
+  const [a, b] = clusterPlans(2);
+  const aSeenFromB = peerAddress(b!, a!);
+  const bSeenFromA = peerAddress(a!, b!);
+
+  it('moves: the port answers on the new host, across the link too, and the count goes on', async () => {
+    await start(h.ha, service(NAME));
+    await sleep(1500);
+    const before = await countDirect(h.a.host.address);
+    expect(before).toBeGreaterThan(0);
+    expect(await countVia(h.hb, aSeenFromB)).toBeGreaterThanOrEqual(before!);
+
+    const r = await migrate({ container: NAME, source: h.a, target: h.b, ...keys() }, testDeps());
+    expect(r.to).toBe('cluster-b/host-1');
+    expect(await copies(h.ha, NAME)).toEqual([]);
+    const after = await countDirect(h.b.host.address);
+    expect(after).toBeGreaterThan(before!);
+    expect(await countVia(h.ha, bSeenFromA)).toBeGreaterThanOrEqual(after!);
+    expect(await countDirect(h.a.host.address)).toBeUndefined();
+    const info = await h.hb.runtime.inspect(NAME);
+    expect(info!.publishedPorts).toEqual([{ internal: PORT, external: PORT, protocol: 'tcp' }]);
+    process.stderr.write(`count ${before} before, ${after} after the move; downtime ${r.downtime} s\n`);
+  });
+
+  it('is refused in preflight when its port is taken on the target', async () => {
+    await start(h.ha, service(NAME));
+    await h.hb.runtime.remove(NAME, { force: true });
+    await start(h.hb, service(BLOCKER));
+    const err = await migrate({ container: NAME, source: h.a, target: h.b, ...keys() }, testDeps()).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PreflightFailed);
+    expect(String(err)).toMatch(/port 8080\/tcp is already in use on cluster-b\/host-1/);
+    expect(await copies(h.ha, NAME)).toEqual(['running']);
+    await h.hb.runtime.remove(BLOCKER, { force: true });
+  });
+
+  it('is refused in preflight when it has a setting Ferry cannot carry, which is named', async () => {
+    await start(h.ha, service(NAME, { copied: { config: {}, hostConfig: { PidMode: 'host' } } }));
+    const err = await migrate({ container: NAME, source: h.a, target: h.b, ...keys() }, testDeps()).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PreflightFailed);
+    expect(String(err)).toMatch(/HostConfig\.PidMode \("host"\) cannot be carried/);
+    expect(await copies(h.ha, NAME)).toEqual(['running']);
+    expect(await copies(h.hb, NAME)).toEqual([]);
+  });
+});
