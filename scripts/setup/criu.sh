@@ -146,6 +146,26 @@ if [ "$(readlink /usr/sbin/criu 2>/dev/null)" != "$WRAPPER" ]; then
   did criu-divert "/usr/sbin/criu -> $WRAPPER"
 fi
 
+# --- runc's CRIU configuration: tcp-close ------------------------------------------------------------
+# runc names /etc/criu/runc.conf in every CRIU call, and CRIU applies it over runc's options, so this one
+# line reaches the dumps Ferry runs through runc and the restores the Docker Engine runs. With it, a
+# container with connected clients can be dumped (CRIU leaves its established TCP connections alone, and
+# restores them closed): the clients see their connection reset and reconnect. A file of the user's own
+# is kept; the line is appended to it.
+RUNC_CONF=/etc/criu/runc.conf
+has_tcp_close() { sed 's/#.*//' "$RUNC_CONF" 2>/dev/null | grep -Eq '^[[:space:]]*(--)?tcp-close[[:space:]]*$'; }
+if ! has_tcp_close; then
+  mkdir -p "$(dirname "$RUNC_CONF")"
+  sep=""; [ -s "$RUNC_CONF" ] && sep=$'\n'
+  printf '%s%s\n%s\n%s\n' "$sep" \
+    "# Added by Ferry (scripts/setup/criu.sh): established TCP connections are closed on dump and restore," \
+    "# so that containers with connected clients can move (the clients reconnect)." \
+    "tcp-close" >>"$RUNC_CONF"
+  did criu-runc-conf "$RUNC_CONF: tcp-close"
+fi
+has_tcp_close || die "$PIECE" "$RUNC_CONF lacks tcp-close after writing it"
+ok criu-runc-conf "$RUNC_CONF says tcp-close (connected clients do not block a move)"
+
 # --- probes ------------------------------------------------------------------------------------------
 # What runc resolves: with Debian's root PATH and with a bare daemon PATH, `criu` must be the wrapper.
 for path in /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /usr/sbin:/usr/bin:/sbin:/bin "$PATH"; do

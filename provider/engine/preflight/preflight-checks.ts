@@ -32,6 +32,8 @@ export interface HostFacts {
   readonly cpuFlags: readonly string[];
   /** Free bytes in the work directory's file system. */
   readonly freeDisk: Bytes;
+  /** Whether runc's CRIU configuration ({@link RUNC_CRIU_CONF}) says `tcp-close`. */
+  readonly tcpClose: boolean;
 }
 
 /** What preflight found about the container. */
@@ -104,10 +106,15 @@ export function preflightProblems(
       what: `the container is ${c.state}, not running`,
       fix: 'start it, or move a stopped container by recreating it',
     });
-  if (c.establishedTcp > 0)
+  if (source.tcpClose !== target.tcpClose)
     out.push({
-      what: `the container has ${c.establishedTcp} established TCP connection(s): CRIU cannot carry them without --tcp-established`,
-      fix: 'close them (or drain the service) before migrating',
+      what: `${RUNC_CRIU_CONF} says tcp-close on ${source.tcpClose ? source.label : target.label} only: CRIU refuses to restore a dump made with it without it`,
+      fix: `put the line "tcp-close" in ${RUNC_CRIU_CONF} on both hosts (Ferry's host setup does)`,
+    });
+  else if (c.establishedTcp > 0 && !source.tcpClose)
+    out.push({
+      what: `the container has ${c.establishedTcp} established TCP connection(s), and ${RUNC_CRIU_CONF} on the hosts lacks tcp-close: CRIU cannot dump them`,
+      fix: `put the line "tcp-close" in ${RUNC_CRIU_CONF} on both hosts (Ferry's host setup does): the connections are then closed at the switchover and the clients reconnect`,
     });
   for (const p of c.carryProblems)
     out.push({
@@ -152,6 +159,18 @@ export function preflightProblems(
       fix: 'free disk space in its work directory',
     });
   return out;
+}
+
+/**
+ * The CRIU configuration file runc names in every CRIU call (unless a container's `org.criu.config`
+ * annotation names another; Docker 20.10 cannot set one). CRIU applies it over runc's own options, so its
+ * `tcp-close` reaches both the dumps Ferry runs through runc and the restores the engine runs.
+ */
+export const RUNC_CRIU_CONF = '/etc/criu/runc.conf';
+
+/** Whether a CRIU configuration text has the option `tcp-close` (a line of its own; `#` starts a comment). */
+export function runcConfHasTcpClose(text: string): boolean {
+  return text.split('\n').some((l) => /^\s*(--)?tcp-close\s*$/.test(l.replace(/#.*$/, '')));
 }
 
 /**

@@ -19,6 +19,8 @@ import {
   countEstablished,
   parseCpuFlags,
   parseListening,
+  RUNC_CRIU_CONF,
+  runcConfHasTcpClose,
   parseVmRss,
   preflightProblems,
   type ContainerFacts,
@@ -163,6 +165,7 @@ async function hostFacts(host: ConnectedHost, label: string): Promise<HostFacts>
     ['uname', '-r'],
     ['stat', '-fc', '%T', '/sys/fs/cgroup'],
     ['head', '-c', '65536', '/proc/cpuinfo'],
+    ['sh', '-c', 'cat "$1" 2>/dev/null; true', 'sh', RUNC_CRIU_CONF],
     [
       'sh',
       '-c',
@@ -174,7 +177,7 @@ async function hostFacts(host: ConnectedHost, label: string): Promise<HostFacts>
   ];
   const facts: (string | undefined)[] = [];
   for (const argv of argvs) facts.push(await tryText(host, argv));
-  const [criuV, criuOk, dirty, uffd, runcV, kernel, cgroupFs, cpuinfo, df] = facts;
+  const [criuV, criuOk, dirty, uffd, runcV, kernel, cgroupFs, cpuinfo, runcConf, df] = facts;
 
   let engineVersion: string | undefined;
   let experimental = false;
@@ -203,6 +206,7 @@ async function hostFacts(host: ConnectedHost, label: string): Promise<HostFacts>
     kernel: (kernel ?? '').trim(),
     cgroupFs: (cgroupFs ?? '').trim(),
     cpuFlags: parseCpuFlags(cpuinfo ?? ''),
+    tcpClose: runcConfHasTcpClose(runcConf ?? ''),
     freeDisk: df === undefined ? bytes(0) : parseDfAvail(df),
   };
 }

@@ -2,6 +2,7 @@ import {
   countEstablished,
   parseCpuFlags,
   parseListening,
+  runcConfHasTcpClose,
   parseVmRss,
   preflightProblems,
   type ContainerFacts,
@@ -22,6 +23,7 @@ const host = (label: string, o: Partial<HostFacts> = {}): HostFacts => ({
   cgroupFs: 'tmpfs',
   cpuFlags: ['fpu', 'sse2', 'avx2'],
   freeDisk: gib(10),
+  tcpClose: true,
   ...o,
 });
 const ctr = (o: Partial<ContainerFacts> = {}): ContainerFacts => ({
@@ -54,7 +56,20 @@ describe('preflightProblems', () => {
       /lacks CPU features .*avx2/,
     ],
     ['stopped container', host('a'), host('b'), ctr({ state: 'exited' }), /is exited, not running/],
-    ['tcp', host('a'), host('b'), ctr({ establishedTcp: 2 }), /2 established TCP/],
+    [
+      'tcp without tcp-close',
+      host('a', { tcpClose: false }),
+      host('b', { tcpClose: false }),
+      ctr({ establishedTcp: 2 }),
+      /2 established TCP connection\(s\), and \/etc\/criu\/runc.conf on the hosts lacks tcp-close/,
+    ],
+    [
+      'tcp-close on one host only',
+      host('a'),
+      host('b', { tcpClose: false }),
+      ctr(),
+      /runc.conf says tcp-close on a only/,
+    ],
     ['bind', host('a'), host('b'), ctr({ missingBindSources: ['/srv/x'] }), /\/srv\/x does not exist/],
     ['name taken', host('a'), host('b'), ctr({ nameTakenOnTarget: true }), /same name exists/],
     ['disk', host('a'), host('b', { freeDisk: mib(100) }), ctr(), /b has 100.0 MiB free/],
@@ -114,6 +129,17 @@ describe('preflightProblems', () => {
     expect(parseVmRss('Name: x\nVmRSS:\t  2048 kB\n')).toBe(2048 * 1024);
     expect(parseVmRss('')).toBe(0);
   });
+});
+
+describe('runcConfHasTcpClose', () => {
+  it.each<[string, boolean]>([
+    ['tcp-close\n', true],
+    ['# Ferry\nlog-level 4\n  tcp-close  # close client connections\n', true],
+    ['--tcp-close', true],
+    ['# tcp-close\n', false],
+    ['tcp-established\n', false],
+    ['', false],
+  ])('%j -> %s', (text, yes) => expect(runcConfHasTcpClose(text)).toBe(yes));
 });
 
 describe('parseListening', () => {

@@ -6,6 +6,7 @@
  * Preflight refuses a move whose port is taken on the target, and a container with a setting Ferry cannot
  * carry, naming it.
  */
+import * as net from 'node:net';
 import { migrate } from '../../../provider/engine/migrate';
 import { PreflightFailed } from '../../../provider/errors';
 import type { ContainerSpec } from '../../../provider/hosts/container-runtime';
@@ -102,6 +103,29 @@ describe('a container with a published port', () => {
     const info = await h.hb.runtime.inspect(NAME);
     expect(info!.publishedPorts).toEqual([{ internal: PORT, external: PORT, protocol: 'tcp' }]);
     process.stderr.write(`count ${before} before, ${after} after the move; downtime ${r.downtime} s\n`);
+  });
+
+  it('moves with a client connected: the connection is closed at the switchover, the client reconnects', async () => {
+    await h.hb.runtime.remove(NAME, { force: true });
+    await start(h.ha, service(NAME));
+    await sleep(1000);
+    const before = await countDirect(h.a.host.address);
+    const sock = net.connect(PORT, h.a.host.address);
+    await new Promise<void>((ok, fail) => sock.once('connect', ok).once('error', fail));
+    const ended = new Promise<string>((ok) => {
+      sock.once('error', (e: NodeJS.ErrnoException) => ok(e.code ?? 'error'));
+      sock.once('end', () => ok('end'));
+    });
+    const r = await migrate({ container: NAME, source: h.a, target: h.b, ...keys() }, testDeps());
+    expect(r.to).toBe('cluster-b/host-1');
+    // the old connection is gone: the next request on it fails (reset, or closed by the peer)
+    sock.write('GET /n HTTP/1.0\r\n\r\n');
+    const how = await Promise.race([ended, sleep(10_000).then(() => 'still open')]);
+    sock.destroy();
+    expect(['ECONNRESET', 'end', 'EPIPE']).toContain(how);
+    // a new connection reaches the moved service, whose count went on
+    expect(await countDirect(h.b.host.address)).toBeGreaterThan(before!);
+    process.stderr.write(`the connected client saw: ${how}\n`);
   });
 
   it('is refused in preflight when its port is taken on the target', async () => {
