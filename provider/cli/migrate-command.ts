@@ -30,6 +30,9 @@ export const MIGRATE_USAGE = `usage:
       [--restore-mode pages-by-reference|engine-copy] [--calibration <profile name|path>]
       [--authorized-keys-file F]   (on the target; default: the host's authorizedKeysFile from the
                                     clusters file, else .ssh/authorized_keys)
+      [--cutover PROGRAM [--cutover-arg A]...]   run on this machine with the new endpoints as JSON on
+                                    stdin once the target runs, before the source is removed (and
+                                    again with the old ones after a rollback); exit 0 = done
   ferry migrate --recover [--clusters-file F]
       finish or roll back migrations whose journal (~/.ferry/journal) is unfinished
 Default clusters file: $FERRY_CLUSTERS_FILE, else the test bed's when the test bed is installed.`;
@@ -57,6 +60,8 @@ export async function migrateCommand(argv: readonly string[], context: CliContex
       'restore-mode': { type: 'string' },
       calibration: { type: 'string' },
       'authorized-keys-file': { type: 'string' },
+      cutover: { type: 'string' },
+      'cutover-arg': { type: 'string', multiple: true },
       'strict-downtime': { type: 'boolean' },
       recover: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -111,6 +116,8 @@ export async function migrateCommand(argv: readonly string[], context: CliContex
   if (restoreMode !== undefined && !['pages-by-reference', 'engine-copy'].includes(restoreMode)) {
     throw new InvalidInput('--restore-mode', restoreMode, 'pages-by-reference or engine-copy');
   }
+  if (values['cutover-arg'] !== undefined && values.cutover === undefined)
+    throw new InvalidInput('--cutover-arg', values['cutover-arg'], 'a --cutover PROGRAM to pass it to');
   const maxRounds = values['max-rounds'] === undefined ? undefined : Number(values['max-rounds']);
   if (maxRounds !== undefined && !(Number.isInteger(maxRounds) && maxRounds >= 0)) {
     throw new InvalidInput('--max-rounds', values['max-rounds'], 'a non-negative integer');
@@ -125,6 +132,9 @@ export async function migrateCommand(argv: readonly string[], context: CliContex
       ...(restoreMode !== undefined ? { restoreMode } : {}),
       ...(values.calibration !== undefined ? { calibration: values.calibration } : {}),
       ...(authorizedKeysFile !== undefined ? { authorizedKeysFile } : {}),
+      ...(values.cutover !== undefined
+        ? { cutover: [values.cutover, ...(values['cutover-arg'] ?? [])] }
+        : {}),
       policy: {
         ...(values['target-downtime'] !== undefined
           ? { targetDowntime: parseDuration(values['target-downtime'], '--target-downtime') }

@@ -10,7 +10,10 @@
 import { randomBytes } from 'node:crypto';
 import { MigrationFenced, PreflightFailed, type MigrationPhase } from '../errors';
 import { seconds } from '../units';
+import { runLocal } from '../hosts/local-command';
 import { buildReport } from './build-report';
+import { runCutover } from './cutover/cutover';
+import { endpointsOf } from './cutover/endpoints';
 import { DEFAULT_AUTHORIZED_KEYS } from './data-path/data-path';
 import {
   currentOwner,
@@ -152,6 +155,7 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
       await ctx.run.imageTransfer?.catch(() => undefined);
       await ctx.run.path?.close();
     },
+    ...(req.cutover !== undefined ? { cutover: cutoverCall(req.cutover, id, c.name, req, pre, deps) } : {}),
     found: {},
     run: { memory: initialMemory(pre) },
   };
@@ -194,10 +198,42 @@ export async function migrate(req: MigrationRequest, deps: MigrationDeps): Promi
     image: run.image,
     totalTime: seconds(elapsed()),
     endedAt: clock.now(),
-    notes: [...failedNotes(found.cleanupFailed ?? []), ...w.writeFailures],
+    notes: [...(found.cutover ?? []), ...failedNotes(found.cleanupFailed ?? []), ...w.writeFailures],
   });
   say('cleanup', `done in ${report.totalTime.toFixed(1)} s`);
   return report;
+}
+
+/**
+ * The cutover hook of a live migration: its endpoints are the source container's published ports on the
+ * target's address (`switch`) or on the source's (`rollback`).
+ */
+function cutoverCall(
+  argv: readonly string[],
+  migrationId: string,
+  container: string,
+  req: MigrationRequest,
+  pre: PreflightResult,
+  deps: MigrationDeps,
+): (phase: 'switch' | 'rollback') => Promise<void> {
+  const ports = pre.container.spec.hostConfig?.ports ?? [];
+  const onSource = endpointsOf(req.source.host.address, ports);
+  const onTarget = endpointsOf(req.target.host.address, ports);
+  return (phase) =>
+    runCutover(
+      argv,
+      {
+        version: 1,
+        phase,
+        migrationId,
+        container,
+        from: hostLabel(req.source),
+        to: hostLabel(req.target),
+        endpoints: phase === 'switch' ? onTarget : onSource,
+        previous: phase === 'switch' ? onSource : onTarget,
+      },
+      deps.runLocal ?? runLocal,
+    );
 }
 
 /** The error of a migration that did not end `done` (from its end state, pure but for reading `ctx`). */
@@ -224,7 +260,12 @@ function failureOf(end: MachineRun, ctx: LiveContext, w: JournalWriter): Error {
         cause,
         srcLabel,
         notesText(
-          [...(rb?.notes ?? []), ...failedNotes(rb?.failed ?? []), ...w.writeFailures],
+          [
+            ...(rb?.notes ?? []),
+            ...(ctx.found.cutover ?? []),
+            ...failedNotes(rb?.failed ?? []),
+            ...w.writeFailures,
+          ],
           'rollback notes',
         ),
       );

@@ -7,6 +7,7 @@ import type { MigrationPhase } from '../errors';
 import type { ConnectedHost } from '../hosts/connect';
 import type { MigrationPolicy, PageStats, StopRule } from '../model';
 import type { Bytes, BytesPerSecond, Duration } from '../units';
+import type { LocalRunner } from './cutover/cutover';
 import type { JournalStore } from './journal/journal';
 import type { WorkloadCheck } from './verify/verify';
 
@@ -91,6 +92,13 @@ export interface MigrationRequest {
    * `ferry calibrate`) or the path of a profile file. Default: the default profile (provider/calibration).
    */
   readonly calibration?: string;
+  /**
+   * The cutover hook: a program (argv, no shell) run on this machine with where clients reach the service
+   * now as JSON on stdin (`cutover/cutover.ts`, `CutoverEvent`), right after the target runs and is
+   * verified, before the source is removed; again with the source's endpoints after a rollback. A failure
+   * rolls the migration back.
+   */
+  readonly cutover?: readonly string[];
   /** Test hooks (failure injection). */
   readonly hooks?: MigrationHooks;
 }
@@ -148,4 +156,6 @@ export interface MigrationDeps {
   readonly log: (event: ProgressEvent) => void;
   /** Where the migration journal is kept. */
   readonly journal: JournalStore;
+  /** Runs a local program (the cutover hook); default `runLocal` (hosts/local-command.ts). */
+  readonly runLocal?: LocalRunner;
 }

@@ -95,6 +95,25 @@ export class JournalUnwritable extends FerryError {
   }
 }
 
+/** The user's cutover hook failed (a `switch` failure rolls the migration back). */
+export class CutoverFailed extends FerryError {
+  constructor(
+    /** The hook's argument vector. */
+    readonly argv: readonly string[],
+    /** Which call failed. */
+    readonly phase: 'switch' | 'rollback',
+    /** What happened, with the hook's last output. */
+    detail: string,
+  ) {
+    super(`cutover hook ${argv.join(' ')} (${phase}) ${detail}`, {
+      hint:
+        phase === 'switch'
+          ? 'the migration rolls back; fix the hook (it reads the new endpoints as JSON on stdin and must exit 0)'
+          : 'clients may still be sent to the target: point them at the source yourself',
+    });
+  }
+}
+
 /** An operation did not finish within its time limit. */
 export class TimedOut extends FerryError {
   constructor(

@@ -130,6 +130,14 @@ export interface ContainerArgs {
    * `FERRY_CONTAINER_PID` are set). Exit 0 means healthy; otherwise the migration is rolled back.
    */
   healthProbe?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Cutover hook: a program (argv) run on the machine running Pulumi with where clients reach the service
+   * now as JSON on stdin (`{version, phase, migrationId, container, from, to, endpoints, previous}`), right
+   * after the moved container runs and is verified, before the source is removed, and again with the old
+   * endpoints after a rollback. Exit 0 means done; a failure rolls the move back. This switches a front door
+   * as early as possible, not at the end of `pulumi up`.
+   */
+  cutover?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** A container managed by Ferry whose placement is a property. */

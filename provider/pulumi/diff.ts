@@ -5,7 +5,7 @@
  *   update, i.e. a live migration; never a replace;
  * - image, command, name, env, labels, resources, network mode, ports, networks, restart policy: a replace
  *   (a new container);
- * - migration policy or health probe alone: an update that only rewrites the outputs;
+ * - migration policy, health probe or cutover hook alone: an update that only rewrites the outputs;
  * - a change of provider code alone (`__provider`): no change;
  * - a container that is not running any more (refresh saw it exited or gone): a replace;
  * - unknown values (preview): counted as a change of their field.
@@ -27,7 +27,7 @@ export const REPLACE_KEYS = [
 ] as const;
 
 /** Inputs whose change only rewrites the outputs. */
-export const OUTPUT_ONLY_KEYS = ['migration', 'healthProbe'] as const;
+export const OUTPUT_ONLY_KEYS = ['migration', 'healthProbe', 'cutover'] as const;
 
 /** What the diff decided, with the reasons (for the plan and for tests). */
 export interface FerryDiff {

@@ -39,6 +39,8 @@ export interface MoveRequest {
   readonly policy: MigrationPolicyInput | undefined;
   /** Health probe argv run on the target host after the restore. */
   readonly probe: readonly string[] | undefined;
+  /** Cutover hook argv run on this machine (see `MigrationRequest.cutover`). */
+  readonly cutover?: readonly string[];
   /** Receives one line per progress event. */
   readonly say: (line: string) => void;
   /** Connects to a host (default: `connectHost`). */
@@ -131,6 +133,7 @@ export async function moveContainer(req: MoveRequest): Promise<MoveResult> {
       deadline:
         p.timeout !== undefined ? parseDuration(p.timeout, 'migration.timeout') : DEFAULT_MIGRATION_TIMEOUT,
       ...(req.probe !== undefined ? { probe: req.probe } : {}),
+      ...(req.cutover !== undefined ? { cutover: req.cutover } : {}),
       ...(p.calibrationProfile !== undefined ? { calibration: p.calibrationProfile } : {}),
     },
     {

@@ -4,7 +4,7 @@
  * `configure()`, and the link coordinator shared by all concurrent migrations of the process.
  */
 import type { ClustersFile, HostConfig } from '../config/clusters';
-import { endpointsOf } from './endpoints';
+import { endpointsOf } from '../engine/cutover/endpoints';
 import type { Endpoint } from './outputs';
 import { InvalidInput } from '../errors';
 import type { ConnectedHost } from '../hosts/connect';
@@ -197,6 +197,7 @@ export class FerryOperations {
             target,
             policy: news.migration,
             probe: news.healthProbe,
+            ...(news.cutover !== undefined ? { cutover: news.cutover } : {}),
             say: this.say,
             connect: this.connect,
           }),

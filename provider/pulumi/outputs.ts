@@ -83,15 +83,8 @@ export interface ContainerOutputs extends ContainerInputs {
   readonly endpoints: readonly Endpoint[];
 }
 
-/** Where a client reaches one published port of the service. */
-export interface Endpoint {
-  /** `tcp` or `udp`. */
-  readonly protocol: 'tcp' | 'udp';
-  /** Address of the host that runs the container (as Ferry reaches it), or the bound address. */
-  readonly host: string;
-  /** Port on that host. */
-  readonly port: number;
-}
+import type { Endpoint } from '../engine/cutover/endpoints';
+export type { Endpoint };
 
 /** Where and how a container was found. */
 export interface Observed {

@@ -187,6 +187,10 @@ export const containerInputsSchema = z
         .array(z.string(), { error: 'expected an argv array of strings' })
         .min(1, { error: 'expected at least the program' })
         .optional(),
+      cutover: z
+        .array(z.string(), { error: 'expected an argv array of strings' })
+        .min(1, { error: 'expected at least the program' })
+        .optional(),
     },
     { error: objectError('the inputs of ferry.Container (image, placement, ...)') },
   )

@@ -215,6 +215,7 @@ const v2Journal = z.strictObject({
     )
     .optional(),
   pendingCleanup: z.array(cleanupStepSchema, { error: 'expected a list of cleanup steps' }).optional(),
+  cutoverStarted: z.boolean({ error: 'expected true or false' }).optional(),
   fence: z
     .strictObject(
       {

@@ -126,6 +126,11 @@ export interface Journal {
   readonly pendingCleanup?: readonly CleanupStep[];
   /** Set while the state is `fenced`: what a person must check. */
   readonly fence?: JournalFence;
+  /**
+   * True once the cutover hook was started with the target's endpoints (so a rollback runs it again with the
+   * source's). Absent: it was not, or there is none.
+   */
+  readonly cutoverStarted?: boolean;
   /** Current state. */
   readonly state: JournalState;
   /** All transitions, oldest first. */

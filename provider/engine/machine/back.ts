@@ -11,7 +11,9 @@ import type { Journal } from '../journal/journal';
 import { cleanUpAfterSuccess, rollBack, type RollbackResult } from '../rollback/rollback';
 import { hostLabel, type Clock } from '../types';
 import { verifyTarget, type VerifyResult, type WorkloadCheck } from '../verify/verify';
+import { errorLine } from './phases';
 import type { Handlers, HandlerResult } from './run';
+import type { JournalWriter } from './writer';
 
 /** What the shared handlers need, and where they leave what they found. */
 export interface BackContext {
@@ -31,11 +33,18 @@ export interface BackContext {
   readonly fenceCommand: string;
   /** Runs before a rollback (a live migration closes its data path and waits for its image transfer). */
   readonly beforeRollback?: () => Promise<void>;
+  /**
+   * The user's cutover hook with the target's endpoints (`switch`) or the source's (`rollback`); absent:
+   * none (recovery does not know the hook).
+   */
+  readonly cutover?: (phase: 'switch' | 'rollback') => Promise<void>;
   /** Filled in by the handlers. */
   readonly found: {
     verify?: VerifyResult;
     rollback?: RollbackResult;
     cleanupFailed?: readonly FailedStep[];
+    /** What the cutover hook did, one line each. */
+    cutover?: string[];
   };
 }
 
@@ -49,8 +58,12 @@ export function failedNotes(failed: readonly FailedStep[]): string[] {
   return failed.map((f) => `${describeStep(f.step)}: ${f.why} (kept in the journal for the next recovery)`);
 }
 
-/** Verifies the target copy. */
-async function verifyRunning(ctx: BackContext, w: { current: Journal }): Promise<HandlerResult> {
+/**
+ * Verifies the target copy, then runs the cutover hook (clients go to the target before the source is
+ * removed). The journal records that the hook started before it runs, so that a rollback, here or in a
+ * later recovery, knows to send clients back.
+ */
+async function verifyRunning(ctx: BackContext, w: JournalWriter): Promise<HandlerResult> {
   const j = w.current;
   if (j.targetContainerId === undefined) throw new Error('the journal names no target container');
   ctx.found.verify = await verifyTarget(
@@ -60,7 +73,33 @@ async function verifyRunning(ctx: BackContext, w: { current: Journal }): Promise
     ctx.workloadChecks,
     ctx.clock,
   );
+  if (ctx.cutover !== undefined) {
+    await w.update((x) => ({ ...x, cutoverStarted: true }));
+    await ctx.cutover('switch');
+    (ctx.found.cutover ??= []).push(`cutover hook: clients sent to ${hostLabel(j.target)}`);
+    ctx.say('verify', `cutover hook: clients sent to ${hostLabel(j.target)}`);
+  }
   return { event: { kind: 'verified' } };
+}
+
+/** After a rollback, sends clients back to the source when the cutover hook had sent them away. */
+async function cutBack(ctx: BackContext, w: JournalWriter): Promise<void> {
+  if (w.current.cutoverStarted !== true) return;
+  const source = hostLabel(w.current.source);
+  if (ctx.cutover === undefined) {
+    (ctx.found.cutover ??= []).push(
+      `the cutover hook had sent clients to ${hostLabel(w.current.target)}: point them back at ${source} (this run does not know the hook)`,
+    );
+    return;
+  }
+  try {
+    await ctx.cutover('rollback');
+    await w.update((x) => ({ ...x, cutoverStarted: false }));
+    (ctx.found.cutover ??= []).push(`cutover hook: clients sent back to ${source}`);
+    ctx.say('cleanup', `cutover hook: clients sent back to ${source}`);
+  } catch (e) {
+    (ctx.found.cutover ??= []).push(`${errorLine(e)}: point clients back at ${source}`);
+  }
 }
 
 /** Cleans up after a verified move; never throws for a failed step (it stays pending). */
@@ -72,7 +111,7 @@ async function cleanUp(ctx: BackContext, w: { current: Journal }): Promise<Handl
 }
 
 /** Rolls back, or fences when the target copy cannot be confirmed gone. */
-async function rollBackOrFence(ctx: BackContext, w: { current: Journal }): Promise<HandlerResult> {
+async function rollBackOrFence(ctx: BackContext, w: JournalWriter): Promise<HandlerResult> {
   await ctx.beforeRollback?.();
   const j = w.current;
   const rb = await rollBack(j, ctx.hosts, ctx.memory(), ctx.clock);
@@ -94,6 +133,7 @@ async function rollBackOrFence(ctx: BackContext, w: { current: Journal }): Promi
     'cleanup',
     `rolled back${rb.restoredOnSource ? ' (restored on the source from the final images)' : ''}`,
   );
+  await cutBack(ctx, w);
   return { event: { kind: 'rolled-back' }, update: withPending(rb.failed) };
 }
 

@@ -2,8 +2,17 @@
  * Where clients reach a service (pure): its published ports on the host that runs it. The output
  * `endpoints` changes after a move, so a downstream resource (a DNS record, a load balancer) follows it.
  */
-import type { PortBinding } from '../hosts/container-runtime';
-import type { Endpoint } from './outputs';
+import type { PortBinding } from '../../hosts/container-runtime';
+
+/** Where a client reaches one published port of the service. */
+export interface Endpoint {
+  /** `tcp` or `udp`. */
+  readonly protocol: 'tcp' | 'udp';
+  /** Address of the host that runs the container (as Ferry reaches it), or the bound address. */
+  readonly host: string;
+  /** Port on that host. */
+  readonly port: number;
+}
 
 /**
  * The endpoints of published ports `ports` on the host at `hostAddress`: one per port, at the port's bound
