@@ -129,9 +129,7 @@ export async function testbedUp(options: TestbedUpOptions = {}): Promise<Testbed
     );
     const forwardPorts = [
       ...new Set([SSH_PORT, ...SERVICE_PORTS, ...(existing?.forwardPorts ?? []), ...extraPorts]),
-    ].sort(
-      (a, b) => a - b,
-    );
+    ].sort((a, b) => a - b);
     let state: TestbedState = {
       version: 1,
       stateDir: paths.stateDir,

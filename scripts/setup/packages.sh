@@ -26,8 +26,11 @@ PIECE=packages
 #   procps psmisc              ps/pkill/fuser/killall for the test bed's process control
 #   ca-certificates            TLS for the package registries
 #   util-linux                 nsenter/unshare (essential on Debian; probed, never installed by hand)
+#   redis-server redis-tools   the real workload (its binary goes into the ferry/redis image) and its
+#                              clients (redis-cli, redis-benchmark); its service is never started here
+#   curl                       HTTP clients of the test bed's services
 PKGS=(docker.io containerd runc tini openssh-server openssh-client iproute2 busybox-static
-      gcc libc6-dev iptables procps psmisc ca-certificates util-linux)
+      gcc libc6-dev iptables procps psmisc ca-certificates util-linux redis-server redis-tools curl)
 
 POLICY=/usr/sbin/policy-rc.d
 POLICY_MARK='# ferry-setup temporary policy'
@@ -49,7 +52,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 $POLICY_MARK: no service of these packages is started on install (see scripts/setup/packages.sh)
 # called as: policy-rc.d [--quiet] <initscript-or-unit> <action> [runlevel]
 for a in "\$@"; do
-  case "\$a" in docker|docker.*|containerd|containerd.*|ssh|ssh.*|sshd|sshd.*) exit 101 ;; esac
+  case "\$a" in docker|docker.*|containerd|containerd.*|ssh|ssh.*|sshd|sshd.*|redis*) exit 101 ;; esac
 done
 exit 0
 EOF
@@ -64,6 +67,11 @@ EOF
     pid=$(cat /var/run/docker.pid 2>/dev/null || true)
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; fi
     did "$PIECE" "stopped the default dockerd the docker.io package started (the test bed runs its own)"
+  fi
+  # The same for the redis-server package's own service (the test bed runs Redis in containers).
+  if pgrep -x redis-server >/dev/null 2>&1 && [ -x /etc/init.d/redis-server ]; then
+    /etc/init.d/redis-server stop >>"$FERRY_SETUP_LOG" 2>&1 || true
+    did "$PIECE" "stopped the redis-server service the package started (the test bed runs its own)"
   fi
 fi
 
@@ -114,6 +122,10 @@ ok iptables-netns "rules load in a new network namespace ($(iptables --version |
 v=$(probe nsenter "$fix" nsenter --version);            ok nsenter "$v"
 v=$(probe ps "$fix" ps --version);                      ok procps "$v"
 v=$(probe killall "$fix" killall --version);            ok psmisc "$v"
+v=$(probe redis-server "$fix" redis-server --version);  ok redis-server "$v"
+v=$(probe redis-cli "$fix" redis-cli --version);        ok redis-tools "$v"
+command -v redis-benchmark >/dev/null || die redis-benchmark "not on PATH ($fix)"
+v=$(probe curl "$fix" curl --version);                  ok curl "$v"
 [ -s /etc/ssl/certs/ca-certificates.crt ] || die ca-certificates "no /etc/ssl/certs/ca-certificates.crt ($fix)"
 ok ca-certificates "$(dpkg-query -W -f='${Version}' ca-certificates)"
 

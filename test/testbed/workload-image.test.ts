@@ -2,18 +2,20 @@ import * as path from 'node:path';
 import {
   GCC_FLAGS,
   buildHash,
-  busyboxLinks,
-  classifyInspectError,
   compileArgv,
-  dockerArgv,
   findRepoRoot,
   imageName,
   importArgs,
+  needsCompile,
+} from '../../testbed/workload-image';
+import {
+  busyboxLinks,
+  classifyInspectError,
+  dockerArgv,
   inspectIdArgs,
   isStaticElf,
-  needsCompile,
   planDistribution,
-} from '../../testbed/workload-image';
+} from '../../testbed/images';
 import { PrerequisiteMissing } from '../../provider/errors';
 
 describe('build hash and cache decision', () => {

@@ -72,7 +72,9 @@ export async function preparePulumiTrial(
         await stack.cancel().catch(() => undefined);
         const up = await stack.up({ onOutput: (o) => fs.appendFileSync(file, o) });
         const where: unknown = up.outputs.runsOn?.value;
-        return { note: `pulumi cancel + pulumi up: ${up.summary.result}, the container runs on ${String(where)}` };
+        return {
+          note: `pulumi cancel + pulumi up: ${up.summary.result}, the container runs on ${String(where)}`,
+        };
       } catch (e) {
         const line = ((e as Error).message ?? String(e)).split('\n').find((l) => /error/i.test(l));
         return { note: 'pulumi cancel + pulumi up failed', error: line?.trim() ?? 'see the log' };
