@@ -11,7 +11,6 @@ import * as path from 'node:path';
 import { CommandFailed, InvalidInput, PrerequisiteMissing } from '../provider/errors';
 import { busyboxRootfs, distributeImage, run, tarRootfs, type BuiltImage } from './images';
 
-
 /** Repository of the workload image. */
 export const IMAGE_REPO = 'ferry/dirtier';
 /** The compiler invocation, minus output and input; part of the build hash. */
