@@ -7,6 +7,10 @@ describe('parseTestbedArgs', () => {
     [['--help'], { kind: 'help' }],
     [['up'], { kind: 'up', settings: {}, extraPorts: [], workload: true, json: false }],
     [
+      ['exec', 'cluster-b', '--', 'redis-cli', '-h', '198.18.2.2', '--json'],
+      { kind: 'exec', cluster: 'cluster-b', argv: ['redis-cli', '-h', '198.18.2.2', '--json'] },
+    ],
+    [
       [
         'up',
         '--clusters',
@@ -60,5 +64,9 @@ describe('parseTestbedArgs', () => {
     [['link', 'a', 'b']],
     [['link', 'a', 'b', '--cut', '--restore']],
     [['up', '--extra-port', '0']],
+    [['exec', 'cluster-a']],
+    [['exec', 'cluster-a', '--']],
+    [['exec', '--', 'ls']],
+    [['exec', 'cluster-a', 'extra', '--', 'ls']],
   ])('rejects %j', (argv) => expect(() => parseTestbedArgs(argv)).toThrow(InvalidInput));
 });

@@ -12,6 +12,8 @@ export const TESTBED_USAGE = `usage:
   ferry testbed link <a> <b> [--rtt 20ms] [--bandwidth 1gbit] [--cut | --blackhole | --restore]
       change one link live; --cut resets its connections and refuses new ones, --blackhole makes them hang,
       --restore undoes either. Clusters: cluster-a, a or 1.
+  ferry testbed exec <cluster> -- <program> [args...]
+      run a program on a cluster's host (in its network namespace), e.g. redis-cli against a service
   ferry testbed down
       remove everything the bed created
 state dir: $FERRY_TESTBED_DIR or /var/lib/ferry/testbed`;
@@ -28,6 +30,7 @@ export type TestbedCommand =
       readonly json: boolean;
     }
   | { readonly kind: 'down'; readonly json: boolean }
+  | { readonly kind: 'exec'; readonly cluster: string; readonly argv: readonly string[] }
   | { readonly kind: 'status'; readonly json: boolean; readonly measure: boolean }
   | {
       readonly kind: 'link';
@@ -59,6 +62,16 @@ const ALLOWED: Record<string, readonly string[]> = {
   link: ['rtt', 'bandwidth', 'cut', 'blackhole', 'restore', 'json'],
 };
 
+/** `exec <cluster> -- <program> [args...]`: everything after `--` is the argv, untouched. */
+function parseExec(rest: readonly string[]): TestbedCommand {
+  const sep = rest.indexOf('--');
+  const [cluster, ...extra] = sep < 0 ? rest : rest.slice(0, sep);
+  const argv = sep < 0 ? [] : rest.slice(sep + 1);
+  if (cluster === undefined || extra.length > 0 || argv.length === 0)
+    throw new InvalidInput('testbed exec', rest.join(' '), '<cluster> -- <program> [args...]');
+  return { kind: 'exec', cluster, argv };
+}
+
 function integer(text: string, field: string, min: number, max: number): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < min || n > max)
@@ -73,8 +86,9 @@ function integer(text: string, field: string, min: number, max: number): number 
 export function parseTestbedArgs(argv: readonly string[]): TestbedCommand {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') return { kind: 'help' };
+  if (sub === 'exec') return parseExec(rest);
   const allowed = ALLOWED[sub];
-  if (allowed === undefined) throw new InvalidInput('subcommand', sub, 'one of up, down, status, link');
+  if (allowed === undefined) throw new InvalidInput('subcommand', sub, 'one of up, down, status, link, exec');
   let parsed: ReturnType<
     typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; args: string[] }>
   >;

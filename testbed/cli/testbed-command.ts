@@ -1,6 +1,10 @@
 /** `ferry testbed ...`: a thin layer over the test bed library (`testbed/`). */
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { formatDuration } from '../../provider/units';
-import { changeLink, formatStatus, testbedDown, testbedStatus, testbedUp } from '..';
+import { resolveCluster } from '../address-plan';
+import { inNetns } from '../daemon-config';
+import { changeLink, formatStatus, loadTestbed, testbedDown, testbedStatus, testbedUp } from '..';
 import { formatLinkSettings } from '../link-settings';
 import { linkSettingsOf } from '../state';
 import { TESTBED_USAGE, parseTestbedArgs } from './testbed-args';
@@ -11,6 +15,24 @@ const progress = (line: string): void => {
 const out = (text: string): void => {
   process.stdout.write(`${text}\n`);
 };
+
+/**
+ * Runs `argv` in the network namespace of `cluster`'s host, with this terminal's stdio; resolves its exit
+ * code (128 + n for a signal n).
+ */
+function execOnHost(cluster: string, argv: readonly string[]): Promise<number> {
+  const plan = resolveCluster(cluster, loadTestbed().state.clusterCount);
+  const child = spawn(inNetns(plan.netns, argv)[0]!, inNetns(plan.netns, argv).slice(1), {
+    stdio: 'inherit',
+  });
+  return new Promise((resolve) => {
+    child.on('error', (e) => {
+      process.stderr.write(`ferry testbed exec: ${e.message}\n`);
+      resolve(127);
+    });
+    child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? osConstants.signals[signal] : 0)));
+  });
+}
 
 /** Runs `ferry testbed <argv>`; resolves the exit code. */
 export async function testbedCommand(argv: readonly string[]): Promise<number> {
@@ -58,6 +80,8 @@ export async function testbedCommand(argv: readonly string[]): Promise<number> {
         );
       return clean ? 0 : 1;
     }
+    case 'exec':
+      return execOnHost(cmd.cluster, cmd.argv);
     case 'status': {
       const s = await testbedStatus({ measure: cmd.measure, onProgress: progress });
       out(cmd.json ? JSON.stringify(s, null, 2) : formatStatus(s));
