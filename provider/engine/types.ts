@@ -94,9 +94,9 @@ export interface MigrationRequest {
   readonly calibration?: string;
   /**
    * The cutover hook: a program (argv, no shell) run on this machine with where clients reach the service
-   * now as JSON on stdin (`cutover/cutover.ts`, `CutoverEvent`), right after the target runs and is
-   * verified, before the source is removed; again with the source's endpoints after a rollback. A failure
-   * rolls the migration back.
+   * now as JSON on stdin (`cutover/cutover.ts`, `CutoverEvent`), right after the target runs (before it is
+   * verified and before the source is removed); again with the source's endpoints after a rollback. A
+   * failure rolls the migration back.
    */
   readonly cutover?: readonly string[];
   /** Test hooks (failure injection). */

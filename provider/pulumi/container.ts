@@ -133,7 +133,7 @@ export interface ContainerArgs {
   /**
    * Cutover hook: a program (argv) run on the machine running Pulumi with where clients reach the service
    * now as JSON on stdin (`{version, phase, migrationId, container, from, to, endpoints, previous}`), right
-   * after the moved container runs and is verified, before the source is removed, and again with the old
+   * after the moved container runs (before it is verified and before the source is removed), and again with the old
    * endpoints after a rollback. Exit 0 means done; a failure rolls the move back. This switches a front door
    * as early as possible, not at the end of `pulumi up`.
    */

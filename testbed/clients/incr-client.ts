@@ -23,8 +23,16 @@ export interface IncrClient {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const why = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message ?? String(e);
 
-/** Starts incrementing `key` at `endpoint()`. */
-export function startIncrClient(endpoint: () => ServiceAddress, key: string, intervalMs = 10): IncrClient {
+/**
+ * Starts incrementing `key` at `endpoint()`, one `INCR` every `intervalMs`; a reply that takes longer than
+ * `timeoutMs` counts as failed and the connection is dropped (a client's own request timeout).
+ */
+export function startIncrClient(
+  endpoint: () => ServiceAddress,
+  key: string,
+  intervalMs = 10,
+  timeoutMs = 2000,
+): IncrClient {
   const t0 = Date.now();
   const log: IncrAttempt[] = [];
   let stopped = false;
@@ -35,9 +43,9 @@ export function startIncrClient(endpoint: () => ServiceAddress, key: string, int
       try {
         if (conn === undefined) {
           const ep = endpoint();
-          conn = await RespConnection.connect(ep.host, ep.port, 1000);
+          conn = await RespConnection.connect(ep.host, ep.port, timeoutMs);
         }
-        const r = await conn.call(['INCR', key], 2000);
+        const r = await conn.call(['INCR', key], timeoutMs);
         log.push({
           sentMs,
           endedMs: Date.now() - t0,

@@ -1,8 +1,8 @@
 /**
  * The cutover hook: a program the user names, run on the machine that runs Ferry with where clients reach
  * the service now, as JSON on its stdin (a DNS record, a load balancer's backend, a front door). It runs
- * right after the target copy runs and is verified, before the source is removed, so that clients are sent
- * to the new copy as early as possible; on a rollback after it ran, it runs again with the source's
+ * right after the target copy runs, before it is verified and before the source is removed, so that clients
+ * are sent to the new copy as early as possible; on a rollback after it ran, it runs again with the source's
  * endpoints. Exit 0 means done; anything else fails the switchover, which then rolls back.
  */
 import { CutoverFailed } from '../../errors';

@@ -59,13 +59,19 @@ export function failedNotes(failed: readonly FailedStep[]): string[] {
 }
 
 /**
- * Verifies the target copy, then runs the cutover hook (clients go to the target before the source is
- * removed). The journal records that the hook started before it runs, so that a rollback, here or in a
- * later recovery, knows to send clients back.
+ * Runs the cutover hook (clients go to the target as soon as it runs, before it is verified and before the
+ * source is removed), then verifies the target copy. The journal records that the hook started before it
+ * runs, so that a rollback (a failed hook or verify, here or in a later recovery) knows to send clients back.
  */
 async function verifyRunning(ctx: BackContext, w: JournalWriter): Promise<HandlerResult> {
   const j = w.current;
   if (j.targetContainerId === undefined) throw new Error('the journal names no target container');
+  if (ctx.cutover !== undefined && j.cutoverStarted !== true) {
+    await w.update((x) => ({ ...x, cutoverStarted: true }));
+    await ctx.cutover('switch');
+    (ctx.found.cutover ??= []).push(`cutover hook: clients sent to ${hostLabel(j.target)}`);
+    ctx.say('verify', `cutover hook: clients sent to ${hostLabel(j.target)}`);
+  }
   ctx.found.verify = await verifyTarget(
     ctx.hosts.target,
     j.targetContainerId,
@@ -73,12 +79,6 @@ async function verifyRunning(ctx: BackContext, w: JournalWriter): Promise<Handle
     ctx.workloadChecks,
     ctx.clock,
   );
-  if (ctx.cutover !== undefined) {
-    await w.update((x) => ({ ...x, cutoverStarted: true }));
-    await ctx.cutover('switch');
-    (ctx.found.cutover ??= []).push(`cutover hook: clients sent to ${hostLabel(j.target)}`);
-    ctx.say('verify', `cutover hook: clients sent to ${hostLabel(j.target)}`);
-  }
   return { event: { kind: 'verified' } };
 }
 
