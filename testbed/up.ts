@@ -25,6 +25,7 @@ import {
   type HostState,
   type TestbedState,
 } from './state';
+import { buildRedisImage } from './redis-image';
 import { buildWorkloadImage, type WorkloadImage } from './workload-image';
 
 /** Options of {@link testbedUp}. All optional. */
@@ -205,6 +206,11 @@ export async function testbedUp(options: TestbedUpOptions = {}): Promise<Testbed
         say,
       );
       step(`workload image ${workloadImage.name} in every engine`);
+      const redis = await buildRedisImage(
+        clusters.map((c) => paths.host(c).dockerSocket),
+        say,
+      );
+      step(`service image ${redis.name} (Debian's redis-server) in every engine`);
     }
     step(`up: ${paths.clustersFile}`);
     return {
