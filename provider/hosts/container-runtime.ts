@@ -194,6 +194,22 @@ export interface PathArchive {
   readonly tar: Readable;
 }
 
+/** A network of an engine, as `network inspect` describes it (what it takes to make the same one elsewhere). */
+export interface NetworkInfo {
+  /** Network name. */
+  readonly name: string;
+  /** Driver, e.g. `bridge` (local to one host) or `overlay`. */
+  readonly driver: string;
+  /** `local` (one host) or `swarm`/`global`. */
+  readonly scope: string;
+  /** Driver options. */
+  readonly options: Readonly<Record<string, string>>;
+  /** Labels. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** No outside connectivity. */
+  readonly internal: boolean;
+}
+
 /** Per-call time limit (seconds). Defaults are chosen per operation by the adapter. */
 export interface CallOptions {
   /** Time limit for the call, in seconds. */
@@ -210,6 +226,10 @@ export interface ContainerRuntime extends AsyncDisposable {
   inspect(nameOrId: string, opts?: CallOptions): Promise<ContainerInfo | undefined>;
   /** Creates a container; returns its id. */
   create(spec: ContainerSpec, opts?: CallOptions): Promise<string>;
+  /** The network of this name, or `undefined` when there is none. */
+  inspectNetwork(name: string, opts?: CallOptions): Promise<NetworkInfo | undefined>;
+  /** Creates a network like `like` (its name, driver, options, labels and `internal`; the engine picks addresses). */
+  createNetwork(like: NetworkInfo, opts?: CallOptions): Promise<void>;
   /** Starts a container; with `checkpoint`, restores it from `<data-root>/containers/<id>/checkpoints/<name>`. */
   start(id: string, opts?: CallOptions & { readonly checkpoint?: string }): Promise<void>;
   /** Stops a container: its stop signal, then SIGKILL after `grace` (seconds, whole, default 10). */

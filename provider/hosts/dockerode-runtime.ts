@@ -19,11 +19,12 @@ import type {
   ContainerSummary,
   EngineVersion,
   FsChange,
+  NetworkInfo,
   PathArchive,
 } from './container-runtime';
 import { demuxDockerStream } from './docker-stream';
 import * as api from './engine-api';
-import { inspectSchema } from './inspect-schema';
+import { inspectSchema, networkSchema } from './inspect-schema';
 import { forwardingAgent } from './forwarding-agent';
 import type { RemoteShell } from './remote-shell';
 
@@ -209,6 +210,35 @@ class DockerodeRuntime implements ContainerRuntime {
   async putArchive(id: string, dir: string, tar: Readable, o?: CallOptions): Promise<void> {
     await this.call(`PUT /containers/${id}/archive?path=${dir}`, this.bulk(o), (abortSignal) =>
       this.docker.getContainer(id).putArchive(tar, { path: dir, abortSignal }),
+    );
+  }
+
+  async inspectNetwork(name: string, o?: CallOptions): Promise<NetworkInfo | undefined> {
+    const raw: unknown = await this.call(`GET /networks/${name}`, o, () =>
+      this.docker.getNetwork(name).inspect(),
+    ).catch(ifStatus(404, undefined));
+    if (raw === undefined) return undefined;
+    const parsed = networkSchema.safeParse(raw);
+    if (!parsed.success)
+      throw new CommandFailed(
+        ['GET', `/networks/${name}`],
+        200,
+        `unexpected network inspect: ${parsed.error.message}`,
+        this.where,
+      );
+    return api.toNetworkInfo(parsed.data);
+  }
+
+  async createNetwork(like: NetworkInfo, o?: CallOptions): Promise<void> {
+    await this.call('POST /networks/create', o, () =>
+      this.docker.createNetwork({
+        Name: like.name,
+        Driver: like.driver,
+        Options: { ...like.options },
+        Labels: { ...like.labels },
+        Internal: like.internal,
+        CheckDuplicate: true,
+      }),
     );
   }
 

@@ -12,10 +12,11 @@ import type {
   EngineVersion,
   FsChange,
   NetworkAttachment,
+  NetworkInfo,
   PortBinding,
 } from './container-runtime';
 import { carryProblems, copiedFields } from './inspect-fields';
-import type { RawInspect } from './inspect-schema';
+import type { RawInspect, RawNetwork } from './inspect-schema';
 
 /** `GET /version` (fields Ferry reads). */
 export interface RawVersion {
@@ -175,13 +176,14 @@ export function portsOf(
 
 /**
  * The user-defined networks of an inspect, with the aliases the user gave (the engine's own alias, the
- * container's short id, is dropped). The default networks (`bridge`, `host`, `none`) are not listed.
+ * container's short id or its host name, is dropped). The default networks (`bridge`, `host`, `none`) are not listed.
  */
 export function networksOf(raw: RawInspect): NetworkAttachment[] | undefined {
-  const shortId = raw.Id.slice(0, 12);
+  // the engine adds the container's short id, or (20.10) its host name, which a moved copy keeps
+  const own = new Set([raw.Id.slice(0, 12), raw.Config?.Hostname ?? '']);
   const out = Object.entries(raw.NetworkSettings?.Networks ?? {})
     .filter(([name]) => !['bridge', 'host', 'none', 'default'].includes(name))
-    .map(([name, e]) => ({ name, aliases: (e.Aliases ?? []).filter((a) => a !== shortId) }));
+    .map(([name, e]) => ({ name, aliases: (e.Aliases ?? []).filter((a) => !own.has(a)) }));
   return out.length > 0 ? out : undefined;
 }
 
@@ -245,6 +247,18 @@ export function restartPolicyText(
 export function restartPolicyBody(policy: string): { Name: string; MaximumRetryCount?: number } {
   const m = /^on-failure:(\d+)$/.exec(policy);
   return m ? { Name: 'on-failure', MaximumRetryCount: Number(m[1]) } : { Name: policy };
+}
+
+/** Network inspect -> `NetworkInfo`. */
+export function toNetworkInfo(raw: RawNetwork): NetworkInfo {
+  return {
+    name: raw.Name,
+    driver: raw.Driver ?? 'bridge',
+    scope: raw.Scope ?? 'local',
+    options: raw.Options ?? {},
+    labels: raw.Labels ?? {},
+    internal: raw.Internal ?? false,
+  };
 }
 
 /** List entry -> `ContainerSummary`. */

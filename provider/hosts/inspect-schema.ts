@@ -195,3 +195,16 @@ export const INSPECT_SECTIONS = {
 
 /** A section name. */
 export type InspectSection = keyof typeof INSPECT_SECTIONS;
+
+/** `GET /networks/{name}` (fields Ferry reads; the rest is kept). */
+export const networkSchema = z.looseObject({
+  Name: z.string(),
+  Driver: z.string().optional(),
+  Scope: z.string().optional(),
+  Internal: z.boolean().optional(),
+  Options: stringMap,
+  Labels: stringMap,
+});
+
+/** A parsed network inspect. */
+export type RawNetwork = z.infer<typeof networkSchema>;

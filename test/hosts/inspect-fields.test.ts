@@ -91,7 +91,9 @@ describe('carrying the settings', () => {
       },
       NetworkSettings: {
         ...r.NetworkSettings,
-        Networks: { appnet: { Aliases: ['cache', r.Id.slice(0, 12)], IPAddress: '172.18.0.2' } },
+        Networks: {
+          appnet: { Aliases: ['cache', r.Id.slice(0, 12), r.Config!.Hostname!], IPAddress: '172.18.0.2' },
+        },
       },
     };
   };

@@ -2,7 +2,7 @@
  * Pure evaluation of preflight facts: what is wrong, and how to fix it. The facts are gathered by
  * `preflight.ts`; keeping the judgement pure makes every rule unit-testable.
  */
-import type { PortBinding } from '../../hosts/container-runtime';
+import type { NetworkInfo, PortBinding } from '../../hosts/container-runtime';
 import type { CarryProblem } from '../../hosts/inspect-fields';
 import { formatBytes, type Bytes } from '../../units';
 
@@ -54,8 +54,29 @@ export interface ContainerFacts {
   readonly networkMode: string;
   /** Its published ports. */
   readonly ports: readonly PortBinding[];
+  /** The user-defined networks of the container: each as the source has it, and whether the target has it. */
+  readonly networks: readonly NetworkFacts[];
   /** Ports something listens on on the target host, as `<port>/<tcp|udp>`; `undefined`: `ss` failed. */
   readonly listeningOnTarget: ReadonlySet<string> | undefined;
+}
+
+/** A user-defined network of the container. */
+export interface NetworkFacts {
+  /** Its name. */
+  readonly name: string;
+  /** The source engine's network (`undefined`: it has none of that name). */
+  readonly source: NetworkInfo | undefined;
+  /** Whether the target engine has a network of that name. */
+  readonly onTarget: boolean;
+}
+
+/**
+ * Whether preflight may create network `n` on the target: a network the target lacks can be made there
+ * with the same driver and options only when it is a host-local bridge (other drivers, e.g. overlay or
+ * macvlan, need the user's setup).
+ */
+export function networkToCreate(n: NetworkFacts): boolean {
+  return !n.onTarget && n.source !== undefined && n.source.scope === 'local' && n.source.driver === 'bridge';
 }
 
 /** One problem found. */
@@ -126,6 +147,20 @@ export function preflightProblems(
       what: `the container's network mode is ${c.networkMode}: it shares a network namespace of the source host`,
       fix: 'use bridge or a user-defined network with published ports',
     });
+  for (const n of c.networks) {
+    if (n.onTarget || networkToCreate(n)) continue;
+    out.push(
+      n.source === undefined
+        ? {
+            what: `the container's network ${n.name} is not on the source engine any more`,
+            fix: 'check the container (docker inspect) on the source',
+          }
+        : {
+            what: `network ${n.name} (driver ${n.source.driver}, scope ${n.source.scope}) does not exist on ${target.label}`,
+            fix: `create it there with the same driver and options (Ferry creates only local bridge networks itself)`,
+          },
+    );
+  }
   if (c.ports.length > 0 && c.listeningOnTarget === undefined)
     out.push({
       what: `cannot tell whether the container's ports are free on ${target.label}: \`ss\` failed there`,

@@ -17,6 +17,7 @@ import { buildNative } from './native-build';
 import { pagedeltaSourcePath } from '../precopy/pagedelta';
 import {
   countEstablished,
+  networkToCreate,
   parseCpuFlags,
   parseListening,
   RUNC_CRIU_CONF,
@@ -89,6 +90,9 @@ export async function preflight(i: PreflightInput): Promise<PreflightResult> {
       runningOn,
     );
   }
+  // a local bridge network the target lacks is made there like the source's (the engine picks addresses)
+  for (const n of containerFacts.networks)
+    if (networkToCreate(n)) await i.target.runtime.createNetwork(n.source!);
   const imageOnTarget = await i.target.runtime.imageExists(container.imageId);
   if (!imageOnTarget) await checkDockerCli([i.source, i.target], [i.sourceLabel, i.targetLabel], runningOn);
   const bin = await buildNative(pagedeltaSourcePath());
@@ -240,6 +244,13 @@ async function gatherContainerFacts(i: PreflightInput, c: ContainerInfo): Promis
     nameTakenOnTarget: onTarget !== undefined,
     memoryEstimate,
     carryProblems: c.carryProblems,
+    networks: await Promise.all(
+      (c.spec.networks ?? []).map(async (n) => ({
+        name: n.name,
+        source: await i.source.runtime.inspectNetwork(n.name),
+        onTarget: (await i.target.runtime.inspectNetwork(n.name)) !== undefined,
+      })),
+    ),
     networkMode: c.spec.hostConfig?.networkMode ?? '',
     ports,
     listeningOnTarget: listening === undefined ? undefined : parseListening(listening),

@@ -1,5 +1,6 @@
 import {
   countEstablished,
+  networkToCreate,
   parseCpuFlags,
   parseListening,
   runcConfHasTcpClose,
@@ -33,6 +34,7 @@ const ctr = (o: Partial<ContainerFacts> = {}): ContainerFacts => ({
   nameTakenOnTarget: false,
   memoryEstimate: mib(256),
   carryProblems: [],
+  networks: [],
   networkMode: 'bridge',
   ports: [],
   listeningOnTarget: new Set(),
@@ -83,6 +85,28 @@ describe('preflightProblems', () => {
       /HostConfig\.Privileged \(true\) cannot be carried: holds the host devices/,
     ],
     ['host network', host('a'), host('b'), ctr({ networkMode: 'host' }), /network mode is host/],
+    [
+      'an overlay network missing on the target',
+      host('a'),
+      host('b'),
+      ctr({
+        networks: [
+          {
+            name: 'mesh',
+            source: {
+              name: 'mesh',
+              driver: 'overlay',
+              scope: 'swarm',
+              options: {},
+              labels: {},
+              internal: false,
+            },
+            onTarget: false,
+          },
+        ],
+      }),
+      /network mesh \(driver overlay, scope swarm\) does not exist on b/,
+    ],
     [
       'container network',
       host('a'),
@@ -152,4 +176,22 @@ describe('parseListening', () => {
     ].join('\n');
     expect([...parseListening(out)].sort()).toEqual(['22/tcp', '5353/udp', '6379/tcp']);
   });
+});
+
+describe('networkToCreate', () => {
+  const net = (driver: string, scope = 'local') => ({
+    name: 'appnet',
+    driver,
+    scope,
+    options: {},
+    labels: {},
+    internal: false,
+  });
+  it.each<[string, Parameters<typeof networkToCreate>[0], boolean]>([
+    ['a local bridge the target lacks', { name: 'appnet', source: net('bridge'), onTarget: false }, true],
+    ['one the target has', { name: 'appnet', source: net('bridge'), onTarget: true }, false],
+    ['macvlan', { name: 'appnet', source: net('macvlan'), onTarget: false }, false],
+    ['overlay', { name: 'appnet', source: net('overlay', 'swarm'), onTarget: false }, false],
+    ['gone on the source', { name: 'appnet', source: undefined, onTarget: false }, false],
+  ])('%s: %s', (_, n, yes) => expect(networkToCreate(n)).toBe(yes));
 });
