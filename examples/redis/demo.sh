@@ -73,4 +73,11 @@ summary=$(pulumi stack output "${project[@]}" lastMigration --json | node -e '
   process.stdout.write(`Ferry paused Redis ${s(m.downtimeSeconds)} (move took ${s(m.totalTimeSeconds)}); the client saw a gap of ${s(c.longestGapMs / 1000)}, ${c.acknowledged} acknowledged writes checked, ${c.lost ? "SOME LOST" : "none lost"}`);
 ' "$work/client.json")
 say "Redis now runs on $(pulumi stack output "${project[@]}" runsOn): $summary"
-echo "remove it with: PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=... pulumi destroy --cwd examples/redis --stack $stack; tear the test bed down with: bin/ferry testbed down"
+if [ "${FERRY_DEMO_KEEP:-}" = 1 ]; then
+  echo "kept (FERRY_DEMO_KEEP=1); remove it with: PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=... pulumi destroy --cwd examples/redis --stack $stack"
+else
+  # it holds port 6379 on cluster-b, which the tests' own Redis needs: FERRY_DEMO_KEEP=1 keeps it
+  pulumi destroy --yes "${project[@]}" >/dev/null
+  echo "removed (pulumi destroy); FERRY_DEMO_KEEP=1 keeps it running"
+fi
+echo "tear the test bed down with: bin/ferry testbed down"
