@@ -5,13 +5,13 @@
  */
 import type { ClustersFile, HostConfig } from '../config/clusters';
 import { endpointsOf } from '../engine/cutover/endpoints';
-import type { Endpoint } from './outputs';
 import { InvalidInput } from '../errors';
 import type { ConnectedHost } from '../hosts/connect';
-import type { ContainerInfo, ContainerSpec } from '../hosts/container-runtime';
-import { parseBytes, seconds } from '../units';
+import type { ContainerInfo } from '../hosts/container-runtime';
+import { seconds } from '../units';
 import { readProviderConfig, type ConfigSource, type ProviderConfig } from './config';
 import { diffContainer } from './diff';
+import { containerSpec, plannedEndpoints } from './container-spec';
 import { moveContainer, resolveHost, runningOnAfter, type HostTarget } from './engine-bridge';
 import { fileJournalStore, type JournalStore } from '../engine/journal/journal';
 import { defaultLinkCacheFile, recordLink } from './link-cache';
@@ -20,7 +20,6 @@ import { LinkCoordinator, linkKey } from './link-coordinator';
 import {
   inputsOf,
   makeOutputs,
-  MANAGED_BY_LABEL,
   RESOURCE_LABEL,
   type ContainerOutputs,
   type MigrationSummary,
@@ -360,42 +359,6 @@ function parseInputs(raw: Record<string, unknown>): ContainerInputs {
   return parsed.data;
 }
 
-/** The endpoints a container of `inputs` publishes on `where` (its ports at the host's address). */
-function plannedEndpoints(where: HostTarget, inputs: ContainerInputs): Endpoint[] {
-  return endpointsOf(where.host.address, containerSpec(inputs).hostConfig?.ports ?? []);
-}
-
-/** The engine spec of a container. */
-export function containerSpec(inputs: ContainerInputs): ContainerSpec {
-  const r = inputs.resources;
-  return {
-    name: inputs.name,
-    image: inputs.image,
-    ...(inputs.command !== undefined ? { cmd: inputs.command } : {}),
-    ...(inputs.env !== undefined ? { env: Object.entries(inputs.env).map(([k, v]) => `${k}=${v}`) } : {}),
-    labels: { ...(inputs.labels ?? {}), [RESOURCE_LABEL]: inputs.name, [MANAGED_BY_LABEL]: 'ferry-pulumi' },
-    ...(inputs.networks !== undefined
-      ? { networks: inputs.networks.map((n) => ({ name: n.name, aliases: n.aliases ?? [] })) }
-      : {}),
-    hostConfig: {
-      networkMode: inputs.networkMode ?? inputs.networks?.[0]?.name ?? 'bridge',
-      ...(r?.memory !== undefined ? { memory: parseBytes(r.memory, 'resources.memory') } : {}),
-      ...(r?.cpus !== undefined ? { nanoCpus: Math.round(r.cpus * 1e9) } : {}),
-      ...(inputs.restart !== undefined ? { restartPolicy: inputs.restart } : {}),
-      ...(inputs.ports !== undefined
-        ? {
-            ports: inputs.ports.map((p) => ({
-              internal: p.internal,
-              external: p.external ?? p.internal,
-              protocol: p.protocol ?? 'tcp',
-              ...(p.ip !== undefined ? { ip: p.ip } : {}),
-            })),
-          }
-        : {}),
-    },
-  };
-}
-
 let shared: FerryOperations | undefined;
 
 /**
@@ -406,3 +369,5 @@ export function sharedOperations(): FerryOperations {
   shared ??= new FerryOperations(async (host) => (await import('../hosts/connect')).connectHost(host));
   return shared;
 }
+
+export { containerSpec } from './container-spec';

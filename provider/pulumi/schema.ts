@@ -6,8 +6,19 @@
  */
 import { z } from 'zod';
 import type { ClustersFile } from '../config/clusters';
-import { parsePinnedHostKey } from '../hosts/host-key';
-import { parseBytes, parseDuration } from '../units';
+import {
+  CONTAINER_NAME,
+  nonEmpty,
+  objectError,
+  positiveDurationText,
+  sizeText,
+  stringMap,
+  dottedPath,
+  type FieldFailure,
+} from './schema-fields';
+
+export { clustersFileSchema, hostConfigSchema, parseClusters, type ClustersParse } from './clusters-schema';
+export { dottedPath, type FieldFailure } from './schema-fields';
 
 /** The value Pulumi passes for an input that is not known yet (during a preview). */
 export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
@@ -22,59 +33,6 @@ export const STRATEGIES = ['auto', 'pre-copy', 'post-copy', 'stop-and-copy'] as 
 
 /** A migration strategy a user may ask for. */
 export type StrategyInput = (typeof STRATEGIES)[number];
-
-const parses =
-  (parse: (s: string) => unknown) =>
-  (s: string): boolean => {
-    try {
-      parse(s);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-
-const durationText = z
-  .string({ error: 'expected a duration with a unit, like "300ms", "1.5s" or "10m"' })
-  .refine(parses(parseDuration), {
-    error: (iss) =>
-      `${JSON.stringify(iss.input)} is not a duration: expected a number with a unit, like "300ms", "1.5s" or "10m"`,
-  });
-
-/** A duration above zero: the engine refuses a zero target downtime or time limit halfway through. */
-const positiveDurationText = durationText.refine((t) => !parses(parseDuration)(t) || parseDuration(t) > 0, {
-  error: (iss) => `${JSON.stringify(iss.input)} is zero: expected a duration above zero, like "300ms"`,
-});
-
-/** An absolute path on a host (the engine refuses relative ones when it first uses them). */
-const absolutePath = (what: string): z.ZodString =>
-  nonEmpty(what).refine((p) => p === '' || p.startsWith('/'), {
-    error: (iss) => `${JSON.stringify(iss.input)} is relative: expected ${what} as an absolute path`,
-  });
-
-const sizeText = z.string({ error: 'expected a size, like "256MiB" or "1GiB"' }).refine(parses(parseBytes), {
-  error: (iss) =>
-    `${JSON.stringify(iss.input)} is not a size: expected a number with a unit, like "256MiB" or "1GiB"`,
-});
-
-const nonEmpty = (what: string): z.ZodString =>
-  z.string({ error: `expected ${what} (a string)` }).min(1, { error: `must not be empty: expected ${what}` });
-
-/** Docker container names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`. */
-const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-
-const stringMap = (what: string): z.ZodRecord<z.ZodString, z.ZodString> =>
-  z.record(z.string(), z.string({ error: `expected ${what} values to be strings` }), {
-    error: `expected an object of ${what} (name -> string)`,
-  });
-
-/** Error map of an object: unknown fields are named, anything else says which shape is expected. */
-const objectError =
-  (shape: string) =>
-  (iss: { code?: string; keys?: readonly string[] }): string =>
-    iss.code === 'unrecognized_keys'
-      ? `unknown field(s) ${(iss.keys ?? []).map((k) => JSON.stringify(k)).join(', ')}: expected ${shape}`
-      : `expected ${shape}`;
 
 /** Where the container should run. */
 export const placementSchema = z.strictObject(
@@ -220,76 +178,6 @@ export type PlacementInput = z.infer<typeof placementSchema>;
 /** A migration policy as given by the user. */
 export type MigrationPolicyInput = z.infer<typeof migrationPolicySchema>;
 
-const hostKeyText = z
-  .string({ error: 'missing host key: expected the host\'s public key, like "ssh-ed25519 AAAAC3Nza..."' })
-  .refine(parses(parsePinnedHostKey), {
-    error:
-      'malformed host key: expected the host\'s public key, like "ssh-ed25519 AAAAC3Nza..." (a line of ssh_host_*_key.pub)',
-  });
-
-const port = z.coerce
-  .number({ error: 'expected a TCP port number' })
-  .int({ error: 'expected a TCP port number' })
-  .min(1, { error: 'expected a TCP port in 1..65535' })
-  .max(65535, { error: 'expected a TCP port in 1..65535' });
-
-/** One host of `ferry:clusters` (see `HostConfig`). */
-export const hostConfigSchema = z
-  .strictObject({
-    name: nonEmpty('a host name'),
-    address: nonEmpty('an IP address or DNS name'),
-    port: port.default(22),
-    user: nonEmpty('an SSH user name'),
-    privateKeyPath: nonEmpty('a path to an SSH private key').optional(),
-    privateKey: nonEmpty('an SSH private key (set it with `pulumi config set --secret`)').optional(),
-    hostKey: hostKeyText,
-    dockerSocket: absolutePath('the Docker Engine socket path on the host'),
-    dockerDataRoot: absolutePath('the Docker data root on the host').optional(),
-    runtimeRoot: absolutePath('the runc state root on the host').optional(),
-    authorizedKeysFile: nonEmpty('the path of the SSH authorized_keys file on the host').optional(),
-    workDir: absolutePath('a work directory on the host'),
-    peers: z
-      .record(z.string(), z.strictObject({ address: nonEmpty('an address'), port }), {
-        error: 'expected an object "<cluster>/<host>" -> { address, port }',
-      })
-      .optional(),
-  })
-  .refine((h) => h.privateKey !== undefined || h.privateKeyPath !== undefined, {
-    error: 'missing SSH private key: expected privateKey (a secret) or privateKeyPath',
-    path: ['privateKey'],
-  });
-
-/** The `ferry:clusters` config value. */
-export const clustersFileSchema = z.strictObject({
-  clusters: z
-    .array(
-      z.strictObject({
-        name: nonEmpty('a cluster name'),
-        hosts: z.array(hostConfigSchema).min(1, { error: 'expected at least one host' }),
-      }),
-      { error: 'expected a list of { name, hosts }' },
-    )
-    .min(1, { error: 'expected at least one cluster' }),
-});
-
-/** One validation failure, as Pulumi's `check` reports it. */
-export interface FieldFailure {
-  /** Dotted path of the field, e.g. `migration.targetDowntime`. */
-  readonly property: string;
-  /** What is wrong and what is expected. */
-  readonly reason: string;
-}
-
-/** `a.b[0].c` from a zod path. */
-export function dottedPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out === '' ? String(p) : `.${String(p)}`;
-  }
-  return out;
-}
-
 /** Whether the value at `path` of `root`, or any value on the way to it, is unknown. */
 export function unknownAlong(root: unknown, path: readonly PropertyKey[]): boolean {
   let cur: unknown = root;
@@ -372,45 +260,6 @@ export function validateInputs(news: unknown, clusters: ClustersFile | string): 
   }
   const complete = failures.length === 0 && parsed.success && !containsUnknown(news);
   return { inputs: complete ? parsed.data : undefined, failures };
-}
-
-/** Result of parsing the `ferry:clusters` config value. */
-export type ClustersParse =
-  | { readonly ok: true; readonly clusters: ClustersFile }
-  | { readonly ok: false; readonly problems: readonly FieldFailure[] };
-
-/** Validates a `ferry:clusters` value (already JSON-parsed). Cluster and host names must be unique. */
-export function parseClusters(value: unknown): ClustersParse {
-  const parsed = clustersFileSchema.safeParse(value);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      problems: parsed.error.issues.map((i) => ({
-        property: `ferry:clusters.${dottedPath(i.path)}`,
-        reason: i.message,
-      })),
-    };
-  }
-  const problems: FieldFailure[] = [];
-  const seen = new Set<string>();
-  parsed.data.clusters.forEach((c, ci) => {
-    if (seen.has(c.name))
-      problems.push({
-        property: `ferry:clusters.clusters[${ci}].name`,
-        reason: `duplicate cluster "${c.name}": expected unique names`,
-      });
-    seen.add(c.name);
-    const hosts = new Set<string>();
-    c.hosts.forEach((h, hi) => {
-      if (hosts.has(h.name))
-        problems.push({
-          property: `ferry:clusters.clusters[${ci}].hosts[${hi}].name`,
-          reason: `duplicate host "${h.name}" in ${c.name}: expected unique names`,
-        });
-      hosts.add(h.name);
-    });
-  });
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, clusters: parsed.data };
 }
 
 /** The inputs without Pulumi's `__provider` property. */
